@@ -1,0 +1,65 @@
+//! The error every storage adapter (Postgres, Redis) returns.
+//!
+//! Callers only need to know whether a backing service is unreachable (answer 503, retry later) or
+//! something is wrong that retrying will not fix (answer 500, log the cause).
+
+use std::fmt;
+
+/// A backing service, named in logs and in the 503 a user sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Postgres,
+    Redis,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Postgres => "Postgres",
+            Service::Redis => "Redis",
+        })
+    }
+}
+
+type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The service cannot be reached right now (refused, timed out, restarting).
+    #[error("{service} is unavailable")]
+    Unavailable {
+        service: Service,
+        #[source]
+        cause: Cause,
+    },
+    /// The service answered, but not as this code expects: a bug or a schema mismatch.
+    #[error("{service} gave an unexpected answer")]
+    Unexpected {
+        service: Service,
+        #[source]
+        cause: Cause,
+    },
+}
+
+impl BackendError {
+    pub fn unavailable(service: Service, cause: impl Into<Cause>) -> Self {
+        BackendError::Unavailable {
+            service,
+            cause: cause.into(),
+        }
+    }
+
+    pub fn unexpected(service: Service, cause: impl Into<Cause>) -> Self {
+        BackendError::Unexpected {
+            service,
+            cause: cause.into(),
+        }
+    }
+
+    pub fn service(&self) -> Service {
+        match self {
+            BackendError::Unavailable { service, .. }
+            | BackendError::Unexpected { service, .. } => *service,
+        }
+    }
+}

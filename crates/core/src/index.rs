@@ -1,0 +1,277 @@
+//! [`FibIndex`]: an index that has been checked against the configured limit.
+//!
+//! Every way an index enters the system (a JSON body, a path segment, a form field in the browser,
+//! a job read back from the queue) goes through [`IndexPolicy`], so everything past the edge can
+//! take a `FibIndex` and never check again.
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// The index limit when `FIB_MAX_INDEX` is not set.
+pub const DEFAULT_MAX_INDEX: u64 = 1_000_000;
+
+/// The largest limit that can be configured: GMP's `mpz_fib_ui` takes a machine word, and
+/// F(2^32) would already have about 900 million digits.
+pub const MAX_SUPPORTED_INDEX: u64 = u32::MAX as u64;
+
+/// An index `n` of F(n), known to be within the limit it was parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FibIndex(u64);
+
+impl FibIndex {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The index as the arithmetic takes it; always fits, see [`MAX_SUPPORTED_INDEX`].
+    pub fn as_u32(self) -> u32 {
+        u32::try_from(self.0).unwrap_or(u32::MAX)
+    }
+}
+
+impl fmt::Display for FibIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Why a candidate index was refused. Each message is a sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    #[error("the index is empty: enter a whole number from 0 to {max}")]
+    Empty { max: u64 },
+    #[error("the index is missing: send a JSON object like {{\"index\": 7}}")]
+    Missing,
+    #[error("the index must be a whole number from 0 to {max}, not {shown}")]
+    NotAnInteger { shown: String, max: u64 },
+    #[error("the index must not be negative: enter a whole number from 0 to {max}")]
+    Negative { max: u64 },
+    #[error(
+        "the index must be a whole number, not a fraction: enter a whole number from 0 to {max}"
+    )]
+    Fraction { max: u64 },
+    #[error("the index is larger than this server's limit of {max}")]
+    TooLarge { max: u64 },
+}
+
+/// The rules an index must follow; the limit comes from `FIB_MAX_INDEX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexPolicy {
+    max: u64,
+}
+
+impl Default for IndexPolicy {
+    fn default() -> Self {
+        IndexPolicy {
+            max: DEFAULT_MAX_INDEX,
+        }
+    }
+}
+
+/// Longest piece of a refused input repeated back in an error message.
+const SHOWN_INPUT_LIMIT: usize = 24;
+
+impl IndexPolicy {
+    /// A policy accepting `0..=max`; `max` is capped at [`MAX_SUPPORTED_INDEX`].
+    pub fn new(max: u64) -> Self {
+        IndexPolicy {
+            max: max.min(MAX_SUPPORTED_INDEX),
+        }
+    }
+
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// Parses text as typed by a person or found in a URL: decimal digits, optional surrounding
+    /// whitespace, no sign, no exponent.
+    pub fn parse_str(&self, raw: &str) -> Result<FibIndex, IndexError> {
+        let max = self.max;
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(IndexError::Empty { max });
+        }
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (digits, None),
+        };
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let shape_ok = all_digits(whole) && fraction.is_none_or(all_digits);
+        if !shape_ok {
+            return Err(IndexError::NotAnInteger {
+                shown: shown(text),
+                max,
+            });
+        }
+        let fraction_is_zero = fraction.is_none_or(|f| f.bytes().all(|b| b == b'0'));
+        let whole_is_zero = whole.bytes().all(|b| b == b'0');
+        if negative && !(whole_is_zero && fraction_is_zero) {
+            return Err(IndexError::Negative { max });
+        }
+        if fraction.is_some() {
+            return Err(IndexError::Fraction { max });
+        }
+        // All digits, so the only way to fail is overflow.
+        let n: u64 = whole.parse().map_err(|_| IndexError::TooLarge { max })?;
+        self.check(n)
+    }
+
+    /// Parses the `index` member of a JSON body: a number or a string of digits (the course's
+    /// client sends the text of its input field).
+    pub fn parse_json(&self, value: Option<&Value>) -> Result<FibIndex, IndexError> {
+        let max = self.max;
+        match value {
+            None | Some(Value::Null) => Err(IndexError::Missing),
+            Some(Value::String(s)) => self.parse_str(s),
+            Some(Value::Number(number)) => {
+                if let Some(n) = number.as_u64() {
+                    self.check(n)
+                } else if number.as_i64().is_some() {
+                    Err(IndexError::Negative { max })
+                } else {
+                    // A float: either a fraction, or an integer too big for u64 written by a
+                    // serializer that switched to floating point.
+                    let f = number.as_f64().unwrap_or(f64::NAN);
+                    if f < 0.0 {
+                        Err(IndexError::Negative { max })
+                    } else if f.fract() == 0.0 && f >= u64::MAX as f64 {
+                        Err(IndexError::TooLarge { max })
+                    } else {
+                        Err(IndexError::Fraction { max })
+                    }
+                }
+            }
+            Some(other) => Err(IndexError::NotAnInteger {
+                shown: shown(&other.to_string()),
+                max,
+            }),
+        }
+    }
+
+    fn check(&self, n: u64) -> Result<FibIndex, IndexError> {
+        if n > self.max {
+            Err(IndexError::TooLarge { max: self.max })
+        } else {
+            Ok(FibIndex(n))
+        }
+    }
+}
+
+/// Quotes a refused input, cut short so an error never echoes a megabyte back.
+fn shown(text: &str) -> String {
+    let mut cut: String = text.chars().take(SHOWN_INPUT_LIMIT).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy() -> IndexPolicy {
+        IndexPolicy::new(1000)
+    }
+
+    #[test]
+    fn accepts_plain_digits_with_surrounding_space_and_leading_zeros() {
+        assert_eq!(policy().parse_str("7").map(FibIndex::get), Ok(7));
+        assert_eq!(policy().parse_str(" 40\n").map(FibIndex::get), Ok(40));
+        assert_eq!(policy().parse_str("007").map(FibIndex::get), Ok(7));
+        assert_eq!(policy().parse_str("0").map(FibIndex::get), Ok(0));
+        assert_eq!(policy().parse_str("1000").map(FibIndex::get), Ok(1000));
+    }
+
+    #[test]
+    fn refuses_each_kind_of_bad_text_with_its_own_reason() {
+        let p = policy();
+        assert_eq!(p.parse_str(""), Err(IndexError::Empty { max: 1000 }));
+        assert_eq!(p.parse_str("   "), Err(IndexError::Empty { max: 1000 }));
+        assert_eq!(p.parse_str("-1"), Err(IndexError::Negative { max: 1000 }));
+        assert_eq!(p.parse_str("7.5"), Err(IndexError::Fraction { max: 1000 }));
+        assert_eq!(p.parse_str("7.0"), Err(IndexError::Fraction { max: 1000 }));
+        assert_eq!(p.parse_str("1001"), Err(IndexError::TooLarge { max: 1000 }));
+        assert_eq!(
+            p.parse_str("99999999999999999999999"),
+            Err(IndexError::TooLarge { max: 1000 })
+        );
+        for bad in ["abc", "+7", "1e3", "0x10", "7 8", "٣", "-", ".5", "5."] {
+            assert!(
+                matches!(p.parse_str(bad), Err(IndexError::NotAnInteger { .. })),
+                "{bad:?} should be refused as not an integer"
+            );
+        }
+    }
+
+    #[test]
+    fn negative_zero_is_zero() {
+        assert_eq!(policy().parse_str("-0").map(FibIndex::get), Ok(0));
+    }
+
+    #[test]
+    fn json_numbers_and_strings_are_both_accepted() {
+        let p = policy();
+        assert_eq!(p.parse_json(Some(&json!(7))).map(FibIndex::get), Ok(7));
+        assert_eq!(p.parse_json(Some(&json!("7"))).map(FibIndex::get), Ok(7));
+    }
+
+    #[test]
+    fn json_refusals_name_the_problem() {
+        let p = policy();
+        assert_eq!(p.parse_json(None), Err(IndexError::Missing));
+        assert_eq!(p.parse_json(Some(&json!(null))), Err(IndexError::Missing));
+        assert_eq!(
+            p.parse_json(Some(&json!(-3))),
+            Err(IndexError::Negative { max: 1000 })
+        );
+        assert_eq!(
+            p.parse_json(Some(&json!(2.5))),
+            Err(IndexError::Fraction { max: 1000 })
+        );
+        assert_eq!(
+            p.parse_json(Some(&json!(1e30))),
+            Err(IndexError::TooLarge { max: 1000 })
+        );
+        assert!(matches!(
+            p.parse_json(Some(&json!([7]))),
+            Err(IndexError::NotAnInteger { .. })
+        ));
+        assert!(matches!(
+            p.parse_json(Some(&json!({"n": 7}))),
+            Err(IndexError::NotAnInteger { .. })
+        ));
+    }
+
+    #[test]
+    fn error_messages_quote_long_input_only_briefly() {
+        let long = "x".repeat(10_000);
+        let message = policy()
+            .parse_str(&long)
+            .expect_err("not an index")
+            .to_string();
+        assert!(message.len() < 120, "{message}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_number_within_the_limit_round_trips(n in 0u64..=1000) {
+            proptest::prop_assert_eq!(policy().parse_str(&n.to_string()).map(FibIndex::get), Ok(n));
+            proptest::prop_assert_eq!(policy().parse_json(Some(&json!(n))).map(FibIndex::get), Ok(n));
+        }
+
+        #[test]
+        fn any_text_is_either_a_valid_index_or_a_clear_error(text in ".{0,40}") {
+            match policy().parse_str(&text) {
+                Ok(index) => proptest::prop_assert!(index.get() <= 1000),
+                Err(error) => proptest::prop_assert!(!error.to_string().is_empty()),
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The pure heart of fibstack: no I/O, no runtime, nothing that cannot run in a browser.
+//!
+//! # Layout
+//! - [`index`]: [`FibIndex`], the only way into the system for an index, parsed once at the edge.
+//! - [`fib`]: the exact arithmetic, F(0)=0, F(1)=1 (feature `arith`, native targets only).
+//! - [`summary`]: how a long decimal value is shortened for lists.
+//! - [`http`]: the JSON shapes of the HTTP contract, shared by the api and the web client.
+//! - [`backend`]: the error every storage adapter reports, so callers can tell "down" from "broken".
+//!
+//! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
+//! so validation has exactly one definition on both sides of the wire.
+
+pub mod backend;
+#[cfg(feature = "arith")]
+pub mod fib;
+pub mod http;
+pub mod index;
+pub mod summary;
+
+pub use backend::{BackendError, Service};
+pub use index::{FibIndex, IndexError, IndexPolicy};

@@ -1,0 +1,70 @@
+//! Liveness, readiness, metrics and the OpenAPI document.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use serde::Serialize;
+
+use super::state::AppState;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    pub postgres: bool,
+    pub redis: bool,
+    pub migrated: bool,
+    pub events: bool,
+}
+
+/// The process is up and serving.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn alive() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Postgres and Redis are reachable, the schema is current and value events are flowing.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
+pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let (postgres, redis) = tokio::join!(state.submissions.ping(), state.cache.ping());
+    let readiness = Readiness {
+        postgres: postgres.is_ok(),
+        redis: redis.is_ok(),
+        migrated: state.is_schema_ready(),
+        events: state.events_subscribed.load(Ordering::Acquire),
+    };
+    let status = if readiness.postgres && readiness.redis && readiness.migrated && readiness.events
+    {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(readiness))
+}
+
+/// Prometheus text format, for operators (the router does not expose it).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Ok(jobs) = state.cache.queue_length().await {
+        state
+            .metrics
+            .queued_jobs
+            .set(i64::try_from(jobs).unwrap_or(i64::MAX));
+    }
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}

@@ -1,0 +1,206 @@
+//! The api role: the HTTP contract over Postgres and Redis.
+//!
+//! # Layout
+//! - [`router`]: every route and layer; testable without a socket.
+//! - `values`, `events`, `health`: the handlers. `extract`: parsing at the edge. `error`: one
+//!   error type mapped to statuses. `metrics`, `openapi`: for operators and tools.
+//! - [`Api`]: binds, migrates in the background, serves until the shutdown token fires.
+
+mod error;
+mod events;
+mod extract;
+mod health;
+mod metrics;
+mod openapi;
+mod state;
+mod values;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{Request, State};
+use axum::http::HeaderName;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fibstack_core::IndexPolicy;
+use fibstack_postgres::{PgConfig, Submissions};
+use fibstack_redis::{EventRelay, RedisConfig, ValueCache};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, broadcast};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+pub use state::AppState;
+
+use crate::config::QueueSettings;
+
+/// A request that takes longer than this is answered 503 (event streams excepted).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Open event streams per process.
+const MAX_EVENT_STREAMS: usize = 4096;
+/// Events buffered per replica for slow SSE clients before they get a `resync`.
+const EVENT_BUFFER: usize = 1024;
+
+/// Everything the api needs, read from the environment by the caller.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// `HOST`: the address to listen on; `0.0.0.0` in containers, `127.0.0.1` on a workstation.
+    pub host: std::net::IpAddr,
+    pub port: u16,
+    pub policy: IndexPolicy,
+    pub postgres: PgConfig,
+    pub redis: RedisConfig,
+    pub queue: QueueSettings,
+}
+
+/// Every route with its layers.
+pub fn router(state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let timed = Router::new()
+        .route("/values", get(values::summaries).post(values::submit))
+        .route("/values/all", get(values::all))
+        .route("/values/current", get(values::current))
+        .route("/values/{index}", get(values::one))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_schema,
+        ))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::Timeout
+                }))
+                .timeout(REQUEST_TIMEOUT),
+        );
+    // Event streams stay open for as long as the client wants: no timeout.
+    let streaming = Router::new().route("/values/events", get(events::stream));
+    timed
+        .merge(streaming)
+        .fallback(|| async { ApiError::NoSuchPath })
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(x_request_id)),
+        )
+        .with_state(state)
+}
+
+/// Data routes wait for the schema; health and metrics answer from the first moment.
+async fn require_schema(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.is_schema_ready() {
+        next.run(request).await
+    } else {
+        ApiError::Starting.into_response()
+    }
+}
+
+/// A bound, ready-to-run api.
+#[derive(Debug)]
+pub struct Api {
+    listener: TcpListener,
+    state: AppState,
+    relay: EventRelay,
+}
+
+impl Api {
+    /// Binds the port (0 picks a free one) and prepares the connections, which open lazily:
+    /// the api starts, and says it is not ready, while Postgres or Redis are still down.
+    pub async fn build(settings: ApiSettings, shutdown: CancellationToken) -> anyhow::Result<Api> {
+        let address = SocketAddr::new(settings.host, settings.port);
+        let listener = TcpListener::bind(address).await.with_context(|| {
+            format!("cannot listen on {address}; set PORT (and HOST) to a free address")
+        })?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let relay = EventRelay::new(settings.redis.clone(), events.clone());
+        let cache = ValueCache::new(
+            settings.redis.connection_manager()?,
+            settings.queue.queue_limit,
+        );
+        let state = AppState {
+            submissions: Submissions::new(settings.postgres.lazy_pool()),
+            cache,
+            policy: settings.policy,
+            events,
+            stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
+            metrics: Arc::default(),
+            schema_ready: Arc::new(AtomicBool::new(false)),
+            events_subscribed: relay.subscribed(),
+            shutdown,
+        };
+        Ok(Api {
+            listener,
+            state,
+            relay,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the shutdown token is cancelled, then drains open requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Api {
+            listener,
+            state,
+            relay,
+        } = self;
+        let shutdown = state.shutdown.clone();
+        tracing::info!(address = %listener.local_addr()?, "api listening");
+        tokio::spawn(migrate_until_done(state.clone()));
+        tokio::spawn(relay.run(shutdown.clone().cancelled_owned()));
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+            .context("the HTTP server failed")?;
+        tracing::info!("api stopped");
+        Ok(())
+    }
+}
+
+/// Applies migrations, retrying while Postgres is unreachable, then opens the data routes.
+async fn migrate_until_done(state: AppState) {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match state.submissions.migrate().await {
+            Ok(()) => {
+                state.schema_ready.store(true, Ordering::Release);
+                tracing::info!("database schema is current");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, retry_in = ?delay, "cannot migrate yet; waiting for Postgres");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = state.shutdown.cancelled() => return,
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}

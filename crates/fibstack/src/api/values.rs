@@ -1,0 +1,255 @@
+//! The handlers of the values contract: the course's three calls and the new ones.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use fibstack_core::FibIndex;
+use fibstack_core::http::{
+    CurrentValues, NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
+};
+use fibstack_redis::Enqueued;
+use fibstack_redis::cache::CachedState;
+
+use super::error::ApiError;
+use super::extract::{Limit, SubmittedIndex};
+use super::metrics::OutcomeLabels;
+use super::state::AppState;
+
+/// Indexes whose value is missing are queued again when read, at most this many per request,
+/// so one read of a long list after a Redis wipe does not turn into thousands of round trips.
+const HEAL_PER_REQUEST: usize = 32;
+
+/// Submit an index; its value is computed in the background.
+#[utoipa::path(post, path = "/values", tag = "values",
+    request_body(content = serde_json::Value, description = "`{\"index\": 7}` or `{\"index\": \"7\"}`", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Accepted", body = Working),
+        (status = 400, description = "Malformed JSON", body = fibstack_core::http::ErrorBody),
+        (status = 413, description = "Body too large", body = fibstack_core::http::ErrorBody),
+        (status = 415, description = "Not JSON", body = fibstack_core::http::ErrorBody),
+        (status = 422, description = "Not an integer in 0..=FIB_MAX_INDEX", body = fibstack_core::http::ErrorBody),
+        (status = 503, description = "A backing service is down or the queue is full", body = fibstack_core::http::ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(index = %index.0))]
+pub async fn submit(
+    State(state): State<AppState>,
+    index: SubmittedIndex,
+) -> Result<Json<Working>, ApiError> {
+    let SubmittedIndex(index) = index;
+    // Queue first: a refused job (Redis down, queue full) leaves no record behind, and a retry
+    // after a Postgres failure finds the job already queued instead of queueing it twice.
+    let outcome = state.cache.enqueue(index).await?;
+    if outcome == Enqueued::QueueFull {
+        return Err(ApiError::QueueFull);
+    }
+    state.submissions.record(index).await?;
+    let outcome = match outcome {
+        Enqueued::Added => "queued",
+        Enqueued::AlreadyQueued => "already_queued",
+        Enqueued::AlreadyDone => "already_done",
+        Enqueued::Failed | Enqueued::QueueFull => "failed_before",
+    };
+    state
+        .metrics
+        .submissions
+        .get_or_create(&OutcomeLabels { outcome })
+        .inc();
+    Ok(Json(Working { working: true }))
+}
+
+/// The latest submissions, oldest first (the course's `SELECT number FROM values`).
+#[utoipa::path(get, path = "/values/all", tag = "values",
+    params(("limit" = Option<u32>, Query, description = "How many of the latest submissions (1..=10000, default 1000)")),
+    responses((status = 200, body = [SubmittedNumber]), (status = 503, body = fibstack_core::http::ErrorBody)))]
+pub async fn all(
+    State(state): State<AppState>,
+    Limit(limit): Limit<1000, 10_000>,
+) -> Result<Json<Vec<SubmittedNumber>>, ApiError> {
+    let latest = state.submissions.latest(limit).await?;
+    Ok(Json(
+        latest
+            .into_iter()
+            .map(|index| SubmittedNumber {
+                number: index.get(),
+            })
+            .collect(),
+    ))
+}
+
+/// Index → decimal value for the most recently submitted indexes; `"Nothing yet!"` until computed.
+#[utoipa::path(get, path = "/values/current", tag = "values",
+    params(("limit" = Option<u32>, Query, description = "How many recent distinct indexes (1..=10000, default 1000)")),
+    responses((status = 200, body = std::collections::BTreeMap<String, String>), (status = 503, body = fibstack_core::http::ErrorBody)))]
+pub async fn current(
+    State(state): State<AppState>,
+    Limit(limit): Limit<1000, 10_000>,
+) -> Result<Json<CurrentValues>, ApiError> {
+    let recent = state.submissions.recent_indexes(limit).await?;
+    let indexes: Vec<FibIndex> = recent.iter().map(|r| r.index).collect();
+    let values = state.cache.values(&indexes).await?;
+    let missing: Vec<FibIndex> = indexes
+        .iter()
+        .zip(&values)
+        .filter(|(_, value)| value.is_none())
+        .map(|(index, _)| *index)
+        .collect();
+    heal(&state, &missing).await?;
+    Ok(Json(
+        indexes
+            .into_iter()
+            .zip(values)
+            .map(|(index, value)| {
+                (
+                    index.to_string(),
+                    value.unwrap_or_else(|| NOTHING_YET.to_owned()),
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// Summaries of the most recently submitted indexes, newest first.
+#[utoipa::path(get, path = "/values", tag = "values",
+    params(("limit" = Option<u32>, Query, description = "How many (1..=1000, default 100)")),
+    responses((status = 200, body = [ValueSummary]), (status = 503, body = fibstack_core::http::ErrorBody)))]
+pub async fn summaries(
+    State(state): State<AppState>,
+    Limit(limit): Limit<100, 1000>,
+) -> Result<Json<Vec<ValueSummary>>, ApiError> {
+    let recent = state.submissions.recent_indexes(limit).await?;
+    let indexes: Vec<FibIndex> = recent.iter().map(|r| r.index).collect();
+    let states = state.cache.states(&indexes).await?;
+    let unknown: Vec<FibIndex> = indexes
+        .iter()
+        .zip(&states)
+        .filter(|(_, cached)| matches!(cached, CachedState::Unknown))
+        .map(|(index, _)| *index)
+        .collect();
+    heal(&state, &unknown).await?;
+    Ok(Json(
+        indexes
+            .into_iter()
+            .zip(states)
+            .map(|(index, cached)| summary(index, cached))
+            .collect(),
+    ))
+}
+
+fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {
+    let index = index.get();
+    match cached {
+        CachedState::Done(stored) => ValueSummary {
+            index,
+            status: ValueStatus::Done,
+            digits: Some(stored.digits),
+            preview: Some(stored.preview),
+            computed_at: stored.computed_at,
+        },
+        CachedState::Failed => ValueSummary {
+            index,
+            status: ValueStatus::Failed,
+            digits: None,
+            preview: None,
+            computed_at: None,
+        },
+        CachedState::Unknown => ValueSummary {
+            index,
+            status: ValueStatus::Pending,
+            digits: None,
+            preview: None,
+            computed_at: None,
+        },
+    }
+}
+
+/// One index: status and whole value as JSON, or with `Accept: text/plain` the bare decimal.
+#[utoipa::path(get, path = "/values/{index}", tag = "values",
+    params(("index" = u64, Path, description = "The index n of F(n)")),
+    responses(
+        (status = 200, description = "JSON detail, or the bare decimal for Accept: text/plain", body = ValueDetail),
+        (status = 404, description = "Never submitted", body = fibstack_core::http::ErrorBody),
+        (status = 409, description = "Plain text asked for, but not computed yet", body = fibstack_core::http::ErrorBody),
+        (status = 422, description = "Not an integer in 0..=FIB_MAX_INDEX", body = fibstack_core::http::ErrorBody),
+        (status = 503, body = fibstack_core::http::ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(index = %raw))]
+pub async fn one(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let index = state.policy.parse_str(&raw)?;
+    if !state.submissions.contains(index).await? {
+        return Err(ApiError::NotSubmitted(index));
+    }
+    let cached = state.cache.states(&[index]).await?.pop();
+    let cached = cached.unwrap_or(CachedState::Unknown);
+    let status = match &cached {
+        CachedState::Done(_) => ValueStatus::Done,
+        CachedState::Failed => ValueStatus::Failed,
+        CachedState::Unknown => {
+            heal(&state, &[index]).await?;
+            ValueStatus::Pending
+        }
+    };
+    let value = match status {
+        ValueStatus::Done => state.cache.values(&[index]).await?.pop().flatten(),
+        _ => None,
+    };
+    if wants_plain_text(&headers) {
+        return match value {
+            Some(value) => Ok(plain_value(index, value)),
+            None => Err(ApiError::not_computed(index, status)),
+        };
+    }
+    // Evicted between the two reads: report it as pending, it has just been queued again.
+    let status = if status == ValueStatus::Done && value.is_none() {
+        heal(&state, &[index]).await?;
+        ValueStatus::Pending
+    } else {
+        status
+    };
+    Ok(Json(ValueDetail {
+        index: index.get(),
+        status,
+        digits: value.as_deref().map(fibstack_core::summary::digit_count),
+        value,
+    })
+    .into_response())
+}
+
+fn wants_plain_text(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .and_then(|accept| accept.split(',').next())
+        .is_some_and(|first| first.trim().starts_with("text/plain"))
+}
+
+fn plain_value(index: FibIndex, mut value: String) -> Response {
+    value.push('\n');
+    (
+        [
+            (CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("inline; filename=\"fibonacci-{index}.txt\""),
+            ),
+        ],
+        value,
+    )
+        .into_response()
+}
+
+/// Queues again indexes that were submitted but whose value is not in the cache (evicted, or
+/// lost with a Redis restart). Queued ones are left alone by the enqueue script.
+async fn heal(state: &AppState, indexes: &[FibIndex]) -> Result<(), ApiError> {
+    for &index in indexes.iter().take(HEAL_PER_REQUEST) {
+        if state.cache.enqueue(index).await? == Enqueued::Added {
+            tracing::info!(%index, "queued again: value missing from the cache");
+        }
+    }
+    Ok(())
+}

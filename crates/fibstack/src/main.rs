@@ -1,0 +1,145 @@
+//! The `fibstack` command: one binary, a subcommand per role.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use fibstack::api::{Api, ApiSettings};
+use fibstack::config::{self, process_env};
+use fibstack::worker::{self, WorkerSettings};
+use fibstack::{healthcheck, shutdown, telemetry};
+use fibstack_core::IndexPolicy;
+use fibstack_core::fib::fibonacci;
+use fibstack_core::index::MAX_SUPPORTED_INDEX;
+use fibstack_postgres::Submissions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fibstack",
+    version,
+    about = "Exact Fibonacci numbers as a multi-service system"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP api (PORT, default 5000) over Postgres (PG*) and Redis (REDIS_*).
+    Api,
+    /// Compute queued jobs from Redis (REDIS_*).
+    Worker,
+    /// Apply the database migrations (PG*) and exit.
+    Migrate,
+    /// Exit 0 if the api on this machine answers /healthz with 200 (for container health checks).
+    Healthcheck {
+        /// Port of the api; defaults to PORT or 5000.
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Path to ask for, e.g. /readyz, or /api/readyz through the router.
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+    },
+    /// Print F(N) in decimal: F(0)=0, F(1)=1, F(7)=13.
+    Fib {
+        /// The index N (0 to 4294967295).
+        #[arg(allow_hyphen_values = true)]
+        n: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("fibstack: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Fib { n } => print_fibonacci(&n),
+        Command::Healthcheck { port, host, path } => {
+            let port = match port {
+                Some(port) => port,
+                None => config::port(&process_env, 5000)?,
+            };
+            let status = runtime()?.block_on(healthcheck::probe(&host, port, &path))?;
+            if status == 200 {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("fibstack: {path} answered {status}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Api => {
+            telemetry::init(config::json_logs(&process_env));
+            let settings = ApiSettings {
+                host: config::host(&process_env)?,
+                port: config::port(&process_env, 5000)?,
+                policy: config::index_policy(&process_env)?,
+                postgres: config::postgres(&process_env)?,
+                redis: config::redis(&process_env)?,
+                queue: config::queue(&process_env)?,
+            };
+            runtime()?.block_on(async {
+                let api = Api::build(settings, shutdown::on_signal()).await?;
+                api.run_until_stopped().await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker => {
+            telemetry::init(config::json_logs(&process_env));
+            let settings = WorkerSettings {
+                policy: config::index_policy(&process_env)?,
+                redis: config::redis(&process_env)?,
+                queue: config::queue(&process_env)?,
+            };
+            runtime()?.block_on(async { worker::run(settings, shutdown::on_signal()).await })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            telemetry::init(config::json_logs(&process_env));
+            let postgres = config::postgres(&process_env)?;
+            runtime()?.block_on(async {
+                eprintln!(
+                    "applying migrations to {}:{}/{} …",
+                    postgres.host, postgres.port, postgres.database
+                );
+                Submissions::new(postgres.lazy_pool())
+                    .migrate()
+                    .await
+                    .context("migration failed")
+            })?;
+            eprintln!("database schema is current");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn print_fibonacci(raw: &str) -> anyhow::Result<ExitCode> {
+    let index = IndexPolicy::new(MAX_SUPPORTED_INDEX)
+        .parse_str(raw)
+        .with_context(|| format!("cannot compute F({raw})"))?;
+    let value = fibonacci(index);
+    let mut out = std::io::stdout().lock();
+    // rug writes the decimal digits straight into the locked stdout.
+    writeln!(out, "{value}")
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,129 @@
+//! One delivery of one job, from taking it to its outcome.
+
+use std::time::{Duration, Instant};
+
+use fibstack_core::fib::fibonacci_decimal;
+use fibstack_core::{BackendError, FibIndex};
+use fibstack_redis::{Job, JobStream};
+use tracing::Instrument;
+
+/// How often a running job tells the group it is still alive; well under the reclaim idle time.
+fn keep_alive_interval(jobs: &JobStream) -> Duration {
+    (jobs.settings().reclaim_idle / 3).max(Duration::from_millis(50))
+}
+
+/// What became of one delivery.
+#[derive(Debug)]
+pub enum Outcome {
+    Computed {
+        index: FibIndex,
+        digits: usize,
+        elapsed: Duration,
+    },
+    /// Another delivery of the same job had already stored the value.
+    AlreadyStored { index: FibIndex },
+    /// Given up on: unreadable, or delivered too many times.
+    Failed { entry_id: String, reason: String },
+    /// The value could not be stored; the job stays pending and will be delivered again.
+    NotStored {
+        index: FibIndex,
+        error: BackendError,
+    },
+    /// The computation itself broke; the job stays pending and counts toward its deliveries.
+    Crashed { index: FibIndex, reason: String },
+}
+
+impl Outcome {
+    pub fn log(&self) {
+        match self {
+            Outcome::Computed {
+                index,
+                digits,
+                elapsed,
+            } => tracing::info!(%index, digits, ?elapsed, "computed"),
+            Outcome::AlreadyStored { index } => {
+                tracing::info!(%index, "already stored by an earlier delivery")
+            }
+            Outcome::Failed { entry_id, reason } => {
+                tracing::warn!(%entry_id, %reason, "job failed")
+            }
+            Outcome::NotStored { index, error } => {
+                tracing::warn!(%index, %error, "computed but not stored; the job will be retried")
+            }
+            Outcome::Crashed { index, reason } => {
+                tracing::error!(%index, %reason, "computation crashed; the job will be retried")
+            }
+        }
+    }
+}
+
+pub async fn process(jobs: &JobStream, job: Job) -> Outcome {
+    let index = match job.index.clone() {
+        Ok(index) => index,
+        Err(reason) => return fail(jobs, &job, reason).await,
+    };
+    let span =
+        tracing::info_span!("job", %index, entry_id = %job.entry_id, deliveries = job.deliveries);
+    process_index(jobs, job, index).instrument(span).await
+}
+
+async fn process_index(jobs: &JobStream, job: Job, index: FibIndex) -> Outcome {
+    let max = jobs.settings().max_deliveries;
+    if job.deliveries > max {
+        let reason = format!(
+            "gave up after {max} attempts: each ended without a result (the worker stopped or crashed)"
+        );
+        return fail(jobs, &job, reason).await;
+    }
+    let started = Instant::now();
+    let decimal = match compute_keeping_alive(jobs, &job, index).await {
+        Ok(decimal) => decimal,
+        Err(reason) => return Outcome::Crashed { index, reason },
+    };
+    let elapsed = started.elapsed();
+    match jobs.complete(&job, index, &decimal).await {
+        Ok(true) => Outcome::Computed {
+            index,
+            digits: decimal.len(),
+            elapsed,
+        },
+        Ok(false) => Outcome::AlreadyStored { index },
+        Err(error) => Outcome::NotStored { index, error },
+    }
+}
+
+/// Computes on the blocking pool while refreshing the job's claim at a steady pace.
+async fn compute_keeping_alive(
+    jobs: &JobStream,
+    job: &Job,
+    index: FibIndex,
+) -> Result<String, String> {
+    let mut computation = tokio::task::spawn_blocking(move || fibonacci_decimal(index));
+    let mut ticker = tokio::time::interval(keep_alive_interval(jobs));
+    ticker.tick().await; // the first tick is immediate
+    loop {
+        tokio::select! {
+            result = &mut computation => {
+                return result.map_err(|error| error.to_string());
+            }
+            _ = ticker.tick() => {
+                if let Err(error) = jobs.keep_alive(job).await {
+                    tracing::warn!(%error, "could not refresh the job's claim");
+                }
+            }
+        }
+    }
+}
+
+async fn fail(jobs: &JobStream, job: &Job, reason: String) -> Outcome {
+    match jobs.fail(job, &reason).await {
+        Ok(()) => Outcome::Failed {
+            entry_id: job.entry_id.clone(),
+            reason,
+        },
+        Err(error) => Outcome::Failed {
+            entry_id: job.entry_id.clone(),
+            reason: format!("{reason} (and marking it failed did not work: {error})"),
+        },
+    }
+}

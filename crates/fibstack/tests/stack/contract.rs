@@ -1,0 +1,190 @@
+//! The HTTP contract, end to end through the router.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::http::{get, get_with};
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+#[test]
+fn the_course_clients_three_calls_work_through_the_router() {
+    let stack = TestStack::start(StackOptions::default());
+
+    let submitted = stack.submit(7);
+    assert_eq!(submitted.status, 200);
+    assert_eq!(
+        submitted.text, r#"{"working":true}"#,
+        "byte-compatible with the course api"
+    );
+    stack.wait_done(7, PATIENCE);
+
+    let current = get(&stack.url("/values/current"));
+    assert_eq!(current.status, 200);
+    assert_eq!(current.json(), json!({"7": "13"}));
+
+    let all = get(&stack.url("/values/all"));
+    assert_eq!(all.status, 200);
+    assert_eq!(all.json(), json!([{"number": 7}]));
+}
+
+#[test]
+fn a_numeric_index_is_accepted_like_a_string() {
+    let stack = TestStack::start(StackOptions::default());
+    let reply = crate::support::http::post_json(&stack.url("/values"), r#"{"index": 10}"#);
+    assert_eq!(reply.status, 200);
+    assert_eq!(stack.wait_done(10, PATIENCE)["value"], "55");
+}
+
+#[test]
+fn one_value_comes_as_json_or_as_plain_text() {
+    let stack = TestStack::start(StackOptions::default());
+    stack.submit(100);
+    let detail = stack.wait_done(100, PATIENCE);
+    assert_eq!(
+        detail,
+        json!({"index": 100, "status": "done", "digits": 21, "value": "354224848179261915075"})
+    );
+
+    let plain = get_with(&stack.url("/values/100"), "text/plain");
+    assert_eq!(plain.status, 200);
+    assert!(
+        plain.content_type.starts_with("text/plain"),
+        "{}",
+        plain.content_type
+    );
+    assert_eq!(plain.text, "354224848179261915075\n");
+
+    let unknown = get(&stack.url("/values/12345"));
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.error().contains("never submitted"),
+        "{}",
+        unknown.error()
+    );
+}
+
+#[test]
+fn big_values_are_exact_and_summarised_with_their_digit_count() {
+    let stack = TestStack::start(StackOptions::default());
+    stack.submit(1_000_000);
+    stack.submit(7);
+    let detail = stack.wait_done(1_000_000, Duration::from_secs(60));
+    let value = detail["value"].as_str().expect("a value");
+    assert_eq!(detail["digits"], 208_988);
+    assert_eq!(value.len(), 208_988);
+    assert!(value.starts_with("1953282128707757731632"));
+    stack.wait_done(7, PATIENCE);
+
+    let summaries = get(&stack.url("/values")).json();
+    let rows = summaries.as_array().expect("a list");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["index"], 7, "newest first");
+    assert_eq!(rows[0]["preview"], "13");
+    assert_eq!(rows[1]["index"], 1_000_000);
+    assert_eq!(rows[1]["digits"], 208_988);
+    let preview = rows[1]["preview"].as_str().expect("a preview");
+    assert!(preview.len() < 64, "a long value is shortened: {preview}");
+    assert!(preview.starts_with("1953282128") && preview.contains('…'));
+    assert!(rows[1]["computed_at"].is_string());
+}
+
+#[test]
+fn all_lists_submissions_oldest_first_with_repeats_and_a_limit() {
+    let stack = TestStack::start(StackOptions::default());
+    for index in [3, 5, 3, 8] {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+    assert_eq!(
+        get(&stack.url("/values/all")).json(),
+        json!([{"number": 3}, {"number": 5}, {"number": 3}, {"number": 8}])
+    );
+    assert_eq!(
+        get(&stack.url("/values/all?limit=2")).json(),
+        json!([{"number": 3}, {"number": 8}])
+    );
+    let bad_limit = get(&stack.url("/values/all?limit=0"));
+    assert_eq!(bad_limit.status, 400);
+    assert!(bad_limit.error().contains("limit"));
+    assert_eq!(stack.submissions_count(), 4);
+}
+
+#[test]
+fn pending_values_say_nothing_yet() {
+    // No worker: jobs wait in the queue.
+    let stack = TestStack::start(StackOptions {
+        workers: 0,
+        ..StackOptions::default()
+    });
+    stack.submit(9);
+    assert_eq!(
+        get(&stack.url("/values/current")).json(),
+        json!({"9": "Nothing yet!"})
+    );
+    let detail = get(&stack.url("/values/9")).json();
+    assert_eq!(detail["status"], "pending");
+    assert_eq!(detail["value"], serde_json::Value::Null);
+    let plain = get_with(&stack.url("/values/9"), "text/plain");
+    assert_eq!(plain.status, 409);
+    assert!(plain.error().contains("pending"));
+    assert_eq!(stack.redis.queue_length(), 1);
+
+    // The same index again is not queued twice.
+    stack.submit(9);
+    assert_eq!(stack.redis.queue_length(), 1);
+    assert_eq!(stack.submissions_count(), 2);
+}
+
+#[test]
+fn operations_endpoints_answer() {
+    let stack = TestStack::start(StackOptions::default());
+    assert_eq!(get(&stack.url("/healthz")).json(), json!({"status": "ok"}));
+    assert_eq!(
+        get(&stack.url("/readyz")).json(),
+        json!({"postgres": true, "redis": true, "migrated": true, "events": true})
+    );
+
+    let document = get(&stack.url("/openapi.json")).json();
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3."))
+    );
+    for path in [
+        "/values",
+        "/values/all",
+        "/values/current",
+        "/values/{index}",
+        "/values/events",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is documented");
+    }
+
+    stack.submit(4);
+    let metrics = get(&stack.api_url("/metrics"));
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.text.contains("fibstack_http_requests_total"),
+        "{}",
+        metrics.text
+    );
+    assert!(metrics.text.contains("fibstack_submissions_total"));
+
+    let request_id = get(&stack.url("/healthz"))
+        .headers
+        .get("x-request-id")
+        .cloned();
+    assert!(
+        request_id.is_some_and(|id| !id.is_empty()),
+        "every answer carries a request id"
+    );
+
+    let missing = get(&stack.url("/no/such/thing"));
+    assert_eq!(missing.status, 404);
+    assert!(missing.error().contains("openapi"));
+}

@@ -1,0 +1,63 @@
+//! Server-Sent Events reach every listener, through the router, as values change.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::http::EventStream;
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_listener_receives_the_event_for_a_submission_it_did_not_make() {
+    let stack = TestStack::start(StackOptions::default());
+    let listener = EventStream::open(&stack.url("/values/events"));
+    listener
+        .next_named("ready", PATIENCE)
+        .expect("the stream says it is subscribed");
+
+    // Someone else submits.
+    assert_eq!(stack.submit(40).status, 200);
+
+    let event = listener
+        .next_named("value", PATIENCE)
+        .expect("an event for the other client's submission");
+    let data: Value = serde_json::from_str(&event.data).expect("JSON event data");
+    assert_eq!(
+        data,
+        serde_json::json!({"index": 40, "status": "done", "digits": 9})
+    );
+    // Announced after it was stored: whoever gets the event can read the value.
+    let detail = crate::support::http::get(&stack.url("/values/40")).json();
+    assert_eq!(detail["value"], "102334155");
+}
+
+#[test]
+fn listeners_on_two_api_replicas_both_hear_of_a_change() {
+    let stack = TestStack::start(StackOptions {
+        router: false,
+        ..StackOptions::default()
+    });
+    let second_port = crate::support::process::free_port();
+    let _second = stack.spawn_api(second_port, "api-2");
+    let second_url = format!("http://127.0.0.1:{second_port}");
+    crate::support::process::wait_for("the second api", PATIENCE, || {
+        (crate::support::http::answers(&format!("{second_url}/readyz")) == Some(200)).then_some(())
+    });
+
+    let first = EventStream::open(&stack.api_url("/values/events"));
+    let second = EventStream::open(&format!("{second_url}/values/events"));
+    first
+        .next_named("ready", PATIENCE)
+        .expect("first subscribed");
+    second
+        .next_named("ready", PATIENCE)
+        .expect("second subscribed");
+
+    stack.submit(12);
+    for listener in [&first, &second] {
+        let event = listener.next_named("value", PATIENCE).expect("the event");
+        assert!(event.data.contains(r#""index":12"#), "{}", event.data);
+    }
+}

@@ -1,0 +1,244 @@
+//! Faults a real deployment meets: workers killed mid-job, Redis wiped by a restart, Postgres
+//! stopped, a job that keeps failing.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::support::http::{EventStream, get};
+use crate::support::process::wait_for;
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn fast_reclaim(extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut env = vec![("FIB_RECLAIM_IDLE_MS", "1000".to_owned())];
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    env
+}
+
+/// Jobs a consumer holds without having acknowledged them.
+fn pending_jobs(stack: &TestStack) -> u64 {
+    let summary: redis::Value = redis::cmd("XPENDING")
+        .arg("fib:jobs")
+        .arg("workers")
+        .query(&mut stack.redis.connection())
+        .unwrap_or(redis::Value::Nil);
+    match summary {
+        redis::Value::Array(items) => match items.first() {
+            Some(redis::Value::Int(n)) => *n as u64,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+#[test]
+fn a_worker_killed_mid_job_loses_nothing() {
+    let mut stack = TestStack::start(StackOptions {
+        router: false,
+        env: fast_reclaim(&[("FIB_MAX_INDEX", "100000000")]),
+        ..StackOptions::default()
+    });
+    // F(30 000 000) takes a good second: long enough to be sure the worker is inside it.
+    let slow = 30_000_000u64;
+    assert_eq!(stack.submit(slow).status, 200);
+    wait_for("the worker to take the slow job", PATIENCE, || {
+        (pending_jobs(&stack) == 1).then_some(())
+    });
+    stack.workers[0].kill_hard();
+
+    // Submitted while no worker runs.
+    for index in 1..=20u64 {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+    assert_eq!(
+        stack.redis.queue_length(),
+        21,
+        "the killed job is still in the queue"
+    );
+
+    stack.start_worker();
+    for index in 1..=20u64 {
+        stack.wait_done(index, PATIENCE);
+    }
+    let detail = stack.wait_done(slow, Duration::from_secs(60));
+    assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
+    assert_eq!(stack.redis.queue_length(), 0, "every job was acknowledged");
+}
+
+#[test]
+fn two_workers_share_200_jobs_and_compute_each_once() {
+    let stack = TestStack::start(StackOptions {
+        workers: 2,
+        router: false,
+        env: vec![("LOG_FORMAT", "json".to_owned())],
+        ..StackOptions::default()
+    });
+    let listener = EventStream::open(&stack.api_url("/values/events"));
+    listener.next_named("ready", PATIENCE).expect("subscribed");
+    for index in 0..200u64 {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+    let mut done: HashMap<u64, u32> = HashMap::new();
+    while done.len() < 200 {
+        let event = listener
+            .next_named("value", PATIENCE)
+            .unwrap_or_else(|| panic!("only {} of 200 values arrived", done.len()));
+        let data: serde_json::Value = serde_json::from_str(&event.data).expect("JSON");
+        *done
+            .entry(data["index"].as_u64().expect("an index"))
+            .or_default() += 1;
+    }
+    // Each value announced once, and each computed once across both workers' logs.
+    assert!(done.values().all(|&n| n == 1), "announced twice: {done:?}");
+    assert!(
+        listener
+            .next_named("value", Duration::from_millis(500))
+            .is_none()
+    );
+    let mut computed: HashMap<u64, u32> = HashMap::new();
+    for line in stack.worker_logs().lines() {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if entry["message"] == "computed" {
+            let index = entry["index"]
+                .as_str()
+                .and_then(|i| i.parse().ok())
+                .expect("index");
+            *computed.entry(index).or_default() += 1;
+        }
+    }
+    assert_eq!(computed.len(), 200, "every job computed");
+    assert!(
+        computed.values().all(|&n| n == 1),
+        "computed twice: {computed:?}"
+    );
+}
+
+#[test]
+fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
+    let mut stack = TestStack::start(StackOptions {
+        workers: 0,
+        router: false,
+        env: fast_reclaim(&[("FIB_MAX_DELIVERIES", "2")]),
+        ..StackOptions::default()
+    });
+    assert_eq!(stack.submit(12).status, 200);
+    // Two workers take the job and die without a word: simulate them with raw commands.
+    let mut redis = stack.redis.connection();
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg(&[
+            "GROUP", "workers", "ghost-1", "COUNT", "1", "STREAMS", "fib:jobs", ">",
+        ])
+        .query(&mut redis)
+        .expect("ghost-1 takes the job");
+    let _: redis::Value = redis::cmd("XAUTOCLAIM")
+        .arg(&["fib:jobs", "workers", "ghost-2", "0", "0-0", "COUNT", "1"])
+        .query(&mut redis)
+        .expect("ghost-2 takes it over");
+    // And an entry nobody can read.
+    let _: String = redis::cmd("XADD")
+        .arg(&["fib:jobs", "*", "index", "banana"])
+        .query(&mut redis)
+        .expect("XADD");
+
+    let listener = EventStream::open(&stack.api_url("/values/events"));
+    listener.next_named("ready", PATIENCE).expect("subscribed");
+    stack.start_worker();
+
+    let event = listener
+        .next_named("value", PATIENCE)
+        .expect("the failure is announced");
+    assert!(
+        event.data.contains(r#""status":"failed""#),
+        "{}",
+        event.data
+    );
+    let detail = get(&stack.api_url("/values/12")).json();
+    assert_eq!(detail["status"], "failed");
+    wait_for("the queue to empty", PATIENCE, || {
+        (stack.redis.queue_length() == 0).then_some(())
+    });
+
+    // Submitting it again while the failure is remembered does not queue it again.
+    assert_eq!(stack.submit(12).status, 200);
+    assert_eq!(stack.redis.queue_length(), 0);
+}
+
+#[test]
+fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
+    let mut stack = TestStack::start(StackOptions {
+        router: false,
+        env: fast_reclaim(&[]),
+        ..StackOptions::default()
+    });
+    stack.submit(20);
+    stack.wait_done(20, PATIENCE);
+
+    stack.redis.stop();
+    let refused = stack.submit(21);
+    assert_eq!(refused.status, 503);
+    assert!(refused.error().contains("Redis"), "{}", refused.error());
+    let current = get(&stack.api_url("/values/current"));
+    assert_eq!(current.status, 503);
+    assert_eq!(get(&stack.api_url("/readyz")).status, 503);
+    assert_eq!(
+        get(&stack.api_url("/healthz")).status,
+        200,
+        "alive, just not ready"
+    );
+    assert_eq!(
+        stack.submissions_count(),
+        1,
+        "the refused submission left no record"
+    );
+
+    // Redis comes back empty (no persistence): the worker rejoins, the api heals.
+    stack.redis.start_again();
+    wait_for("submissions to be accepted again", PATIENCE, || {
+        (stack.submit(21).status == 200).then_some(())
+    });
+    stack.wait_done(21, PATIENCE);
+    // F(20) was lost with Redis' memory; reading it queues it again and it is recomputed.
+    let value = wait_for("F(20) to be recomputed", PATIENCE, || {
+        let current = get(&stack.api_url("/values/current")).json();
+        (current["20"] == "6765").then_some(current)
+    });
+    assert_eq!(value["21"], "10946");
+    assert!(
+        stack.api.is_running() && stack.workers[0].is_running(),
+        "nothing crashed"
+    );
+}
+
+#[test]
+fn postgres_stopped_gives_503s_meanwhile_and_the_api_recovers_by_itself() {
+    let mut stack = TestStack::start(StackOptions {
+        router: false,
+        ..StackOptions::default()
+    });
+    stack.submit(5);
+    stack.wait_done(5, PATIENCE);
+
+    stack.postgres.stop();
+    for path in ["/values/all", "/values/current", "/values", "/values/5"] {
+        let reply = get(&stack.api_url(path));
+        assert_eq!(reply.status, 503, "{path}: {}", reply.text);
+        assert!(
+            reply.error().contains("Postgres"),
+            "{path}: {}",
+            reply.error()
+        );
+    }
+    assert_eq!(stack.submit(6).status, 503);
+    assert_eq!(get(&stack.api_url("/readyz")).status, 503);
+
+    stack.postgres.start_again();
+    wait_for("the api to read Postgres again", PATIENCE, || {
+        (get(&stack.api_url("/values/all")).status == 200).then_some(())
+    });
+    assert_eq!(stack.submit(6).status, 200);
+    stack.wait_done(6, PATIENCE);
+    assert!(stack.api.is_running(), "the api never crashed");
+}

@@ -1,0 +1,133 @@
+//! Starting and stopping: concurrent migrations, graceful shutdown.
+
+use std::time::Duration;
+
+use crate::support::http::{EventStream, answers};
+use crate::support::process::{free_port, wait_for};
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+#[test]
+fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
+    let stack = TestStack::start(StackOptions {
+        workers: 0,
+        router: false,
+        ..StackOptions::default()
+    });
+    // A second, empty database so both new replicas race to create the schema.
+    let status = std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &stack.postgres.port.to_string(),
+            "-U",
+            "postgres",
+        ])
+        .args(["-c", "CREATE DATABASE race"])
+        .output()
+        .expect("psql runs");
+    assert!(status.status.success());
+    let ports = [free_port(), free_port()];
+    let mut replicas: Vec<_> = ports
+        .iter()
+        .enumerate()
+        .map(|(n, port)| {
+            let mut command = stack.fibstack("api");
+            command
+                .env("PORT", port.to_string())
+                .env("PGDATABASE", "race");
+            crate::support::process::Service::spawn(
+                &format!("race-{n}"),
+                command,
+                &stack.dir.path().join(format!("race-{n}.log")),
+            )
+        })
+        .collect();
+    for port in ports {
+        wait_for("both replicas to be ready", PATIENCE, || {
+            (answers(&format!("http://127.0.0.1:{port}/readyz")) == Some(200)).then_some(())
+        });
+    }
+    for replica in &mut replicas {
+        assert!(
+            replica.is_running(),
+            "{} died: {}",
+            replica.name(),
+            replica.log_text()
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_the_api_and_the_worker_cleanly_even_with_a_stream_open() {
+    let mut stack = TestStack::start(StackOptions {
+        router: false,
+        ..StackOptions::default()
+    });
+    let listener = EventStream::open(&stack.api_url("/values/events"));
+    listener.next_named("ready", PATIENCE).expect("subscribed");
+
+    stack.api.signal("TERM");
+    let status = stack
+        .api
+        .wait_exit(Duration::from_secs(10))
+        .expect("the api exits");
+    assert!(status.success(), "the api exits with 0: {status:?}");
+    assert!(
+        listener.ends_within(Duration::from_secs(5)),
+        "the stream is closed"
+    );
+
+    stack.workers[0].signal("TERM");
+    let status = stack.workers[0]
+        .wait_exit(Duration::from_secs(10))
+        .expect("the worker exits");
+    assert!(status.success(), "the worker exits with 0: {status:?}");
+    assert!(stack.workers[0].log_text().contains("worker stopped"));
+}
+
+#[test]
+fn a_missing_variable_stops_the_process_with_one_line_naming_it() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fibstack"))
+        .arg("api")
+        .env_remove("PGHOST")
+        .env("REDIS_HOST", "127.0.0.1")
+        .output()
+        .expect("fibstack runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("PGHOST"), "{stderr}");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fibstack"))
+        .arg("worker")
+        .env("REDIS_HOST", "127.0.0.1")
+        .env("FIB_MAX_INDEX", "many")
+        .output()
+        .expect("fibstack runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FIB_MAX_INDEX") && stderr.contains("many"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fib_prints_exact_values() {
+    let run = |n: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fibstack"))
+            .args(["fib", n])
+            .output()
+            .expect("fibstack runs")
+    };
+    assert_eq!(String::from_utf8_lossy(&run("7").stdout), "13\n");
+    assert_eq!(String::from_utf8_lossy(&run("0").stdout), "0\n");
+    let big = run("100000");
+    assert_eq!(big.stdout.len(), 20_899 + 1, "F(100000) has 20 899 digits");
+    let refused = run("-3");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("negative"));
+}

@@ -1,0 +1,68 @@
+//! The nginx router's own duties: routing, streaming, hiding metrics, rate limiting, headers.
+
+use crate::support::http::{get, post_json};
+use crate::support::{StackOptions, TestStack};
+
+#[test]
+fn the_router_sends_slash_to_the_client_and_api_to_the_api_without_its_prefix() {
+    let stack = TestStack::start(StackOptions::default());
+    let page = get(&stack.router_url("/"));
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("Fib Calculator"));
+    // The single-page fallback: any client route serves the page.
+    assert!(
+        get(&stack.router_url("/otherpage"))
+            .text
+            .contains("Fib Calculator")
+    );
+
+    assert_eq!(
+        get(&stack.router_url("/api/healthz")).json()["status"],
+        "ok"
+    );
+    let headers = get(&stack.router_url("/api/healthz")).headers;
+    assert_eq!(
+        headers.get("x-content-type-options").map(|v| v.as_bytes()),
+        Some(&b"nosniff"[..])
+    );
+    assert!(headers.get("content-security-policy").is_some());
+}
+
+#[test]
+fn metrics_are_not_exposed_through_the_router() {
+    let stack = TestStack::start(StackOptions::default());
+    let reply = get(&stack.router_url("/api/metrics"));
+    assert_eq!(reply.status, 404);
+    assert!(reply.error().contains("operators"));
+    assert_eq!(get(&stack.api_url("/metrics")).status, 200);
+}
+
+#[test]
+fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
+    let stack = TestStack::start(StackOptions {
+        rate_limit_rps: 2,
+        workers: 0,
+        ..StackOptions::default()
+    });
+    let statuses: Vec<u16> = (0..20)
+        .map(|n| post_json(&stack.url("/values"), &format!(r#"{{"index": {n}}}"#)).status)
+        .collect();
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    let accepted = statuses.iter().filter(|&&s| s == 200).count();
+    assert!(
+        (4..=8).contains(&accepted),
+        "burst of twice the rate: {statuses:?}"
+    );
+    assert!(limited >= 10, "{statuses:?}");
+    let reply = post_json(&stack.url("/values"), r#"{"index": 1}"#);
+    assert_eq!(reply.status, 429);
+    assert!(reply.error().contains("too many"));
+    assert!(reply.headers.get("retry-after").is_some());
+    // Reads are not limited.
+    assert!((0..20).all(|_| get(&stack.url("/values/all")).status == 200));
+    assert_eq!(
+        stack.submissions_count(),
+        accepted as u64,
+        "a limited request wrote nothing"
+    );
+}

@@ -1,0 +1,11 @@
+//! Real services for the integration tests: Postgres, Redis, nginx and the `fibstack` binary
+//! itself, each on a free loopback port in its own temporary directory, stopped on drop.
+
+pub mod http;
+pub mod nginx;
+pub mod postgres;
+pub mod process;
+pub mod redis;
+pub mod stack;
+
+pub use stack::{StackOptions, TestStack};

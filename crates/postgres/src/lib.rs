@@ -1,0 +1,14 @@
+//! The Postgres adapter: the durable record of every submitted index.
+//!
+//! # Layout
+//! - [`config`]: connection settings from the libpq variables (`PGHOST`, `PGPORT`, …).
+//! - [`submissions`]: [`Submissions`], the queries the api needs, over a shared pool.
+//! - `migrations/`: versioned schema, embedded in the binary and applied by [`Submissions::migrate`].
+//!   sqlx takes a Postgres advisory lock while migrating, so replicas starting together are safe.
+
+mod config;
+mod errors;
+mod submissions;
+
+pub use config::PgConfig;
+pub use submissions::{RecentIndex, Submissions};

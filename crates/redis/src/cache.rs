@@ -1,0 +1,175 @@
+//! The api's side of Redis: queue jobs, read values and statuses.
+
+use chrono::{DateTime, Utc};
+use fibstack_core::{BackendError, FibIndex, Service};
+use redis::aio::ConnectionManager;
+use redis::{Script, Value};
+
+use crate::errors::classify;
+use crate::keys;
+
+/// What [`ValueCache::enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job is on the stream.
+    Added,
+    /// A job for this index is already waiting or running.
+    AlreadyQueued,
+    /// The value is already stored.
+    AlreadyDone,
+    /// The index failed recently and is not retried yet.
+    Failed,
+    /// The queue holds its limit of jobs; nothing was added.
+    QueueFull,
+}
+
+/// A computed value as the cache holds it, without the digits themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredValue {
+    pub digits: u64,
+    pub preview: String,
+    pub computed_at: Option<DateTime<Utc>>,
+}
+
+/// What the cache knows about one index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CachedState {
+    Done(StoredValue),
+    Failed,
+    /// Queued, running, or evicted from the cache: the caller decides with the record in Postgres.
+    Unknown,
+}
+
+/// The value cache and job queue as the api uses them. Cheap to clone.
+#[derive(Clone)]
+pub struct ValueCache {
+    connection: ConnectionManager,
+    queue_limit: u64,
+    enqueue: &'static Script,
+}
+
+impl std::fmt::Debug for ValueCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValueCache")
+            .field("queue_limit", &self.queue_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+static ENQUEUE: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/enqueue.lua")));
+
+impl ValueCache {
+    /// `queue_limit` bounds the jobs waiting or running; past it, [`Enqueued::QueueFull`].
+    pub fn new(connection: ConnectionManager, queue_limit: u64) -> Self {
+        ValueCache {
+            connection,
+            queue_limit,
+            enqueue: &ENQUEUE,
+        }
+    }
+
+    /// Queues a job for `index` unless it is stored, failed or already queued.
+    pub async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+        let outcome: String = self
+            .enqueue
+            .key(keys::value(index))
+            .key(keys::failed(index))
+            .key(keys::queued(index))
+            .key(keys::JOBS)
+            .arg(index.get())
+            .arg(self.queue_limit)
+            .arg(keys::GROUP)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)?;
+        match outcome.as_str() {
+            "added" => Ok(Enqueued::Added),
+            "queued" => Ok(Enqueued::AlreadyQueued),
+            "done" => Ok(Enqueued::AlreadyDone),
+            "failed" => Ok(Enqueued::Failed),
+            "full" => Ok(Enqueued::QueueFull),
+            other => Err(BackendError::unexpected(
+                Service::Redis,
+                format!("enqueue script answered {other:?}"),
+            )),
+        }
+    }
+
+    /// The state of each index, in one round trip.
+    pub async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for &index in indexes {
+            pipe.hmget(keys::value(index), &["digits", "preview", "at"])
+                .exists(keys::failed(index));
+        }
+        let replies: Vec<Value> = pipe
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)?;
+        replies
+            .chunks(2)
+            .map(|pair| match pair {
+                [fields, failed] => Ok(parse_state(fields, failed)),
+                _ => Err(BackendError::unexpected(
+                    Service::Redis,
+                    "short pipeline reply",
+                )),
+            })
+            .collect()
+    }
+
+    /// The whole decimal value of each index that is stored.
+    pub async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for &index in indexes {
+            pipe.hget(keys::value(index), "value");
+        }
+        pipe.query_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)
+    }
+
+    /// Jobs waiting or running.
+    pub async fn queue_length(&self) -> Result<u64, BackendError> {
+        redis::cmd("XLEN")
+            .arg(keys::JOBS)
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)
+    }
+
+    /// A round trip, for readiness.
+    pub async fn ping(&self) -> Result<(), BackendError> {
+        redis::cmd("PING")
+            .query_async::<String>(&mut self.connection.clone())
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+}
+
+fn parse_state(fields: &Value, failed: &Value) -> CachedState {
+    let fields: Vec<Option<String>> = redis::from_redis_value_ref(fields).unwrap_or_default();
+    match fields.as_slice() {
+        [Some(digits), Some(preview), at] => match digits.parse() {
+            Ok(digits) => CachedState::Done(StoredValue {
+                digits,
+                preview: preview.clone(),
+                computed_at: at
+                    .as_deref()
+                    .and_then(|ms| ms.parse().ok())
+                    .and_then(DateTime::from_timestamp_millis),
+            }),
+            Err(_) => CachedState::Unknown,
+        },
+        _ if redis::from_redis_value_ref::<bool>(failed).unwrap_or(false) => CachedState::Failed,
+        _ => CachedState::Unknown,
+    }
+}

@@ -1,0 +1,104 @@
+//! Change events: published by the store and fail scripts, relayed by every api replica.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use fibstack_core::http::ValueEvent;
+use futures_util::StreamExt;
+use tokio::sync::broadcast;
+
+use crate::config::RedisConfig;
+use crate::keys;
+
+/// What an api replica passes on to its SSE clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayedEvent {
+    /// An index changed status.
+    Changed(ValueEvent),
+    /// Events may have been missed (the subscription was re-established): re-read the state.
+    Resync,
+}
+
+/// Subscribes to the event channel and forwards each event to a broadcast channel, reconnecting
+/// with backoff whenever Redis goes away.
+#[derive(Debug)]
+pub struct EventRelay {
+    config: RedisConfig,
+    sender: broadcast::Sender<RelayedEvent>,
+    subscribed: Arc<AtomicBool>,
+}
+
+const RECONNECT_MIN: Duration = Duration::from_millis(100);
+const RECONNECT_MAX: Duration = Duration::from_secs(2);
+
+impl EventRelay {
+    pub fn new(config: RedisConfig, sender: broadcast::Sender<RelayedEvent>) -> Self {
+        EventRelay {
+            config,
+            sender,
+            subscribed: Arc::default(),
+        }
+    }
+
+    /// A flag that is true while the subscription is live, for readiness checks.
+    pub fn subscribed(&self) -> Arc<AtomicBool> {
+        self.subscribed.clone()
+    }
+
+    /// Runs until `shutdown` completes.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        tokio::select! {
+            () = self.relay_forever() => {}
+            () = shutdown => {}
+        }
+    }
+
+    async fn relay_forever(&self) {
+        let mut delay = RECONNECT_MIN;
+        let mut first = true;
+        loop {
+            match self.subscribe().await {
+                Ok(mut pubsub) => {
+                    tracing::info!("subscribed to value events");
+                    self.subscribed.store(true, Ordering::Release);
+                    if !first {
+                        let _ = self.sender.send(RelayedEvent::Resync);
+                    }
+                    first = false;
+                    delay = RECONNECT_MIN;
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        let payload: String = message.get_payload().unwrap_or_default();
+                        match serde_json::from_str::<ValueEvent>(&payload) {
+                            Ok(event) => {
+                                // No receivers is fine: nobody is listening right now.
+                                let _ = self.sender.send(RelayedEvent::Changed(event));
+                            }
+                            Err(error) => tracing::warn!(%error, "ignored a malformed value event"),
+                        }
+                    }
+                    self.subscribed.store(false, Ordering::Release);
+                    tracing::warn!("value event subscription lost; reconnecting");
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "cannot subscribe to value events yet");
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RECONNECT_MAX);
+        }
+    }
+
+    async fn subscribe(&self) -> Result<redis::aio::PubSub, redis::RedisError> {
+        let client = self.config.client().map_err(|error| {
+            redis::RedisError::from((redis::ErrorKind::Io, "bad Redis address", error.to_string()))
+        })?;
+        let mut pubsub = tokio::time::timeout(RECONNECT_MAX, client.get_async_pubsub())
+            .await
+            .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "connect timed out")))??;
+        pubsub.subscribe(keys::EVENTS).await?;
+        Ok(pubsub)
+    }
+}

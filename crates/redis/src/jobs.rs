@@ -1,0 +1,347 @@
+//! The worker's side of Redis: take jobs from the stream, keep them alive, finish them.
+
+use std::time::Duration;
+
+use fibstack_core::http::{ValueEvent, ValueStatus};
+use fibstack_core::summary::{digit_count, preview};
+use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
+use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamPendingCountReply,
+    StreamReadOptions, StreamReadReply,
+};
+use redis::{AsyncCommands, Script};
+use tokio::time::Instant;
+
+use crate::config::RedisConfig;
+use crate::errors::classify;
+use crate::keys;
+
+/// How a worker takes part in the consumer group.
+#[derive(Debug, Clone)]
+pub struct JobStreamSettings {
+    /// This worker's name in the group; unique per process.
+    pub consumer: String,
+    /// Longest wait for a new job in one read, so the worker looks for stale jobs regularly.
+    pub block: Duration,
+    /// A job whose worker has not touched it for this long is taken over.
+    pub reclaim_idle: Duration,
+    /// A job delivered more times than this is marked failed instead of tried again.
+    pub max_deliveries: u64,
+    /// How long a failure is remembered before the index may be queued again.
+    pub failure_memory: Duration,
+    /// Bytes of decimal values the cache keeps before evicting the oldest.
+    pub cache_budget: u64,
+}
+
+/// One delivery of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub entry_id: String,
+    /// The index, or why the entry could not be read as one (such a job can only fail).
+    pub index: Result<FibIndex, String>,
+    /// How many times the job has been handed out, this time included.
+    pub deliveries: u64,
+}
+
+/// A worker's connection to the job stream.
+pub struct JobStream {
+    config: RedisConfig,
+    commands: ConnectionManager,
+    /// Blocking reads get a connection of their own: on the shared one they would hold up the
+    /// short commands (keep-alives, stores) queued behind them.
+    reader: Option<MultiplexedConnection>,
+    settings: JobStreamSettings,
+    policy: IndexPolicy,
+    next_reclaim: Instant,
+    reclaim_cursor: String,
+}
+
+impl std::fmt::Debug for JobStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobStream")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+static STORE: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/store.lua")));
+static FAIL: std::sync::LazyLock<Script> =
+    std::sync::LazyLock::new(|| Script::new(include_str!("lua/fail.lua")));
+
+/// Consumers idle this long with nothing pending are removed from the group, so the list of
+/// consumers does not grow with every worker restart.
+const DEPARTED_AFTER: Duration = Duration::from_secs(600);
+
+impl JobStream {
+    pub fn new(
+        config: RedisConfig,
+        settings: JobStreamSettings,
+        policy: IndexPolicy,
+    ) -> Result<Self, BackendError> {
+        Ok(JobStream {
+            commands: config.connection_manager()?,
+            config,
+            reader: None,
+            settings,
+            policy,
+            next_reclaim: Instant::now(),
+            reclaim_cursor: "0-0".to_owned(),
+        })
+    }
+
+    pub fn settings(&self) -> &JobStreamSettings {
+        &self.settings
+    }
+
+    /// Joins the consumer group, creating the stream and the group if this is a fresh Redis.
+    pub async fn join(&mut self) -> Result<(), BackendError> {
+        let created: redis::RedisResult<()> = self
+            .commands
+            .xgroup_create_mkstream(keys::JOBS, keys::GROUP, "0")
+            .await;
+        match created {
+            Ok(()) => Ok(()),
+            Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    /// The next job: a stale one from a dead worker when one is due, else a new one, waiting up
+    /// to the block time. `None` when nothing came; call again.
+    pub async fn next(&mut self) -> Result<Option<Job>, BackendError> {
+        if Instant::now() >= self.next_reclaim {
+            if let Some(job) = self.reclaim_one().await? {
+                return Ok(Some(job));
+            }
+            self.forget_departed_consumers().await?;
+            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
+        }
+        let block = self
+            .settings
+            .block
+            .min(self.next_reclaim.saturating_duration_since(Instant::now()))
+            .max(Duration::from_millis(1));
+        match self.read_new(block).await {
+            Ok(job) => Ok(job),
+            Err(error) => {
+                // The connection may be half-way through a reply: start the next read afresh.
+                self.reader = None;
+                if error.code() == Some("NOGROUP") {
+                    // Redis lost its data (restart without persistence): join again.
+                    self.join().await?;
+                    return Ok(None);
+                }
+                Err(classify(error))
+            }
+        }
+    }
+
+    async fn read_new(&mut self, block: Duration) -> redis::RedisResult<Option<Job>> {
+        let reader = match &mut self.reader {
+            Some(reader) => reader,
+            None => {
+                let connection = self
+                    .config
+                    .blocking_connection(block.max(self.settings.block))
+                    .await
+                    .map_err(|error| {
+                        redis::RedisError::from((
+                            redis::ErrorKind::Io,
+                            "cannot connect for the blocking read",
+                            error.to_string(),
+                        ))
+                    })?;
+                self.reader.insert(connection)
+            }
+        };
+        let options = StreamReadOptions::default()
+            .group(keys::GROUP, &self.settings.consumer)
+            .count(1)
+            .block(millis(block));
+        let reply: Option<StreamReadReply> = reader
+            .xread_options(&[keys::JOBS], &[">"], &options)
+            .await?;
+        let entry = reply
+            .into_iter()
+            .flat_map(|reply| reply.keys)
+            .flat_map(|key| key.ids)
+            .next();
+        Ok(entry.map(|entry| self.job_from(entry, 1)))
+    }
+
+    /// Takes over one job that a worker has not touched for the reclaim idle time.
+    async fn reclaim_one(&mut self) -> Result<Option<Job>, BackendError> {
+        let options = StreamAutoClaimOptions::default().count(1);
+        let reply: StreamAutoClaimReply = self
+            .commands
+            .xautoclaim_options(
+                keys::JOBS,
+                keys::GROUP,
+                &self.settings.consumer,
+                millis(self.settings.reclaim_idle),
+                &self.reclaim_cursor,
+                options,
+            )
+            .await
+            .or_else(|error| match error.code() {
+                Some("NOGROUP") => Ok(StreamAutoClaimReply::default()),
+                _ => Err(classify(error)),
+            })?;
+        self.reclaim_cursor = reply.next_stream_id;
+        if self.reclaim_cursor.is_empty() {
+            self.reclaim_cursor = "0-0".to_owned();
+        }
+        let Some(entry) = reply.claimed.into_iter().next() else {
+            return Ok(None);
+        };
+        let pending: StreamPendingCountReply = self
+            .commands
+            .xpending_count(keys::JOBS, keys::GROUP, &entry.id, &entry.id, 1)
+            .await
+            .map_err(classify)?;
+        let deliveries = pending
+            .ids
+            .first()
+            .map_or(1, |pending| pending.times_delivered as u64);
+        // A reclaim found work: look again right away, there may be more from the same worker.
+        self.next_reclaim = Instant::now();
+        Ok(Some(self.job_from(entry, deliveries)))
+    }
+
+    async fn forget_departed_consumers(&mut self) -> Result<(), BackendError> {
+        let consumers: Result<redis::streams::StreamInfoConsumersReply, _> =
+            self.commands.xinfo_consumers(keys::JOBS, keys::GROUP).await;
+        let Ok(consumers) = consumers else {
+            return Ok(()); // no stream or group yet: nothing to tidy
+        };
+        for consumer in consumers.consumers {
+            let departed = consumer.pending == 0
+                && consumer.idle as u128 >= DEPARTED_AFTER.as_millis()
+                && consumer.name != self.settings.consumer;
+            if departed {
+                let _: i64 = redis::cmd("XGROUP")
+                    .arg("DELCONSUMER")
+                    .arg(keys::JOBS)
+                    .arg(keys::GROUP)
+                    .arg(&consumer.name)
+                    .query_async(&mut self.commands)
+                    .await
+                    .map_err(classify)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the group this worker is still on the job, so it is not reclaimed mid-computation.
+    /// `JUSTID` resets the idle time without counting a delivery.
+    pub async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
+        let _: redis::Value = redis::cmd("XCLAIM")
+            .arg(keys::JOBS)
+            .arg(keys::GROUP)
+            .arg(&self.settings.consumer)
+            .arg(0)
+            .arg(&job.entry_id)
+            .arg("JUSTID")
+            .query_async(&mut self.commands.clone())
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Stores the value, acknowledges the job and announces the change, atomically.
+    /// Returns false when the value was already stored by an earlier delivery.
+    pub async fn complete(
+        &self,
+        job: &Job,
+        index: FibIndex,
+        decimal: &str,
+    ) -> Result<bool, BackendError> {
+        let digits = digit_count(decimal);
+        let event = event_json(index, ValueStatus::Done, Some(digits))?;
+        let stored: i64 = STORE
+            .key(keys::value(index))
+            .key(keys::STORED_ORDER)
+            .key(keys::CACHE_BYTES)
+            .key(keys::queued(index))
+            .key(keys::JOBS)
+            .arg(index.get())
+            .arg(decimal)
+            .arg(digits)
+            .arg(preview(decimal))
+            .arg(&job.entry_id)
+            .arg(keys::GROUP)
+            .arg(self.settings.cache_budget)
+            .arg(keys::VALUE_PREFIX)
+            .arg(event)
+            .arg(keys::EVENTS)
+            .invoke_async(&mut self.commands.clone())
+            .await
+            .map_err(classify)?;
+        Ok(stored == 1)
+    }
+
+    /// Gives up on a job: its index shows as failed for a while, and the job leaves the queue.
+    pub async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
+        let (failed_key, queued_key, event) = match job.index {
+            Ok(index) => (
+                keys::failed(index),
+                keys::queued(index),
+                event_json(index, ValueStatus::Failed, None)?,
+            ),
+            // An unreadable entry has no index to mark; it is just dropped.
+            Err(_) => (
+                "fib:failed:unreadable".to_owned(),
+                "fib:queued:unreadable".to_owned(),
+                String::from("{}"),
+            ),
+        };
+        let _: i64 = FAIL
+            .key(failed_key)
+            .key(queued_key)
+            .key(keys::JOBS)
+            .arg(reason)
+            .arg(self.settings.failure_memory.as_secs().max(1))
+            .arg(&job.entry_id)
+            .arg(keys::GROUP)
+            .arg(event)
+            .arg(keys::EVENTS)
+            .invoke_async(&mut self.commands.clone())
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    fn job_from(&self, entry: StreamId, deliveries: u64) -> Job {
+        let index = match entry.get::<String>("index") {
+            Some(raw) => self
+                .policy
+                .parse_str(&raw)
+                .map_err(|error| format!("job {raw:?} is not a valid index: {error}")),
+            None => Err("job has no index field".to_owned()),
+        };
+        Job {
+            entry_id: entry.id,
+            index,
+            deliveries,
+        }
+    }
+}
+
+fn event_json(
+    index: FibIndex,
+    status: ValueStatus,
+    digits: Option<u64>,
+) -> Result<String, BackendError> {
+    serde_json::to_string(&ValueEvent {
+        index: index.get(),
+        status,
+        digits,
+    })
+    .map_err(|error| BackendError::unexpected(Service::Redis, error))
+}
+
+fn millis(duration: Duration) -> usize {
+    usize::try_from(duration.as_millis()).unwrap_or(usize::MAX)
+}

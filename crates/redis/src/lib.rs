@@ -1,0 +1,32 @@
+//! The Redis adapter: job queue, bounded value cache and change events.
+//!
+//! # Layout
+//! - [`config`]: where Redis is (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`) and the connections.
+//! - `keys`: every key and channel name, in one place.
+//! - `lua/`: the multi-step changes that must be atomic, run as server-side scripts.
+//! - [`cache`]: the api's side: queue a job unless it is done or queued, read values and statuses.
+//! - [`jobs`]: the worker's side: take, keep alive, complete or fail a job; reclaim stale ones.
+//! - [`events`]: the change events, published by scripts and relayed to each api replica.
+//!
+//! # Semantics
+//! The queue is the stream `fib:jobs` read by the consumer group `workers`: each entry goes to one
+//! worker and stays pending until that worker acknowledges it, which it does in the same script
+//! that stores the value and announces it — so a value is never announced before it can be read,
+//! and a job is never dropped before its value exists. Entries pending longer than the reclaim
+//! idle time belong to a dead worker and are claimed by another (at-least-once). A live worker
+//! keeps its entry fresh while it computes, so long jobs are not stolen.
+//!
+//! Values are a cache bounded by bytes, oldest stored evicted first: Postgres holds the record of
+//! what was submitted, and a value that is missing is queued again when someone asks for it.
+
+pub mod cache;
+pub mod config;
+mod errors;
+pub mod events;
+pub mod jobs;
+mod keys;
+
+pub use cache::{Enqueued, StoredValue, ValueCache};
+pub use config::RedisConfig;
+pub use events::{EventRelay, RelayedEvent};
+pub use jobs::{Job, JobStream, JobStreamSettings};

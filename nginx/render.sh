@@ -1,0 +1,69 @@
+#!/bin/sh
+# Renders nginx configurations for running without containers (scripts/stack, the tests).
+#
+#   nginx/render.sh router DIR        the router template -> DIR/nginx.conf (+ DIR/site.conf)
+#   nginx/render.sh client DIR ROOT   client/nginx/default.conf serving ROOT -> DIR/nginx.conf
+#
+# Router variables (environment): API_UPSTREAM, CLIENT_UPSTREAM, LISTEN_PORT, RATE_LIMIT_RPS.
+# Client variable: LISTEN_PORT. Start with: nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
+# The router template is the same file the container image renders with its templates/ step.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+usage="usage: render.sh router DIR | render.sh client DIR ROOT"
+mode=${1:?$usage}
+dir=${2:?$usage}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+case $mode in
+  router)
+    : "${API_UPSTREAM:=api:5000}"
+    : "${CLIENT_UPSTREAM:=client:3000}"
+    : "${LISTEN_PORT:=80}"
+    : "${RATE_LIMIT_RPS:=20}"
+    case $RATE_LIMIT_RPS in
+      ''|*[!0-9]*) echo "render.sh: RATE_LIMIT_RPS must be a whole number, got '$RATE_LIMIT_RPS'" >&2; exit 2 ;;
+    esac
+    # nginx refuses a rate or burst of 0; with RATE_LIMIT_RPS=0 the zone's key is empty and the
+    # zone limits nothing, so any positive numbers do there.
+    RATE_LIMIT_ZONE_RPS=$((RATE_LIMIT_RPS > 0 ? RATE_LIMIT_RPS : 1))
+    RATE_LIMIT_BURST=$((RATE_LIMIT_ZONE_RPS * 2))
+    export API_UPSTREAM CLIENT_UPSTREAM LISTEN_PORT RATE_LIMIT_RPS RATE_LIMIT_BURST RATE_LIMIT_ZONE_RPS
+    # shellcheck disable=SC2016 # the list names the variables to replace: it must not expand
+    envsubst '${API_UPSTREAM} ${CLIENT_UPSTREAM} ${LISTEN_PORT} ${RATE_LIMIT_RPS} ${RATE_LIMIT_BURST} ${RATE_LIMIT_ZONE_RPS}' \
+      < "$here/templates/default.conf.template" > "$dir/site.conf"
+    ;;
+  client)
+    root=${3:?$usage}
+    root=$(cd "$root" && pwd)
+    : "${LISTEN_PORT:=3000}"
+    sed -e "s|listen 3000;|listen 127.0.0.1:$LISTEN_PORT;|" -e "s|root /usr/share/nginx/html;|root $root;|" \
+      < "$here/../client/nginx/default.conf" > "$dir/site.conf"
+    ;;
+  *) echo "render.sh: $usage" >&2; exit 2 ;;
+esac
+
+# What the official image's main nginx.conf provides, with every path inside DIR.
+cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    keepalive_timeout 65;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    include $dir/site.conf;
+}
+CONF
+# A root master runs its workers as nobody: they must reach DIR and write their temp files.
+mkdir -p "$dir/tmp"
+chmod 755 "$dir"
+chmod 1777 "$dir/tmp"
