@@ -43,8 +43,14 @@ case $mode in
   *) echo "render.sh: $usage" >&2; exit 2 ;;
 esac
 
+# A master started by root runs its workers as nobody, who may not reach a checkout under /root
+# or a private temp dir: then the workers keep the invoking user, as a non-root master's do.
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user root;"
+
 # What the official image's main nginx.conf provides, with every path inside DIR.
 cat > "$dir/nginx.conf" <<CONF
+$user_line
 worker_processes 1;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
@@ -63,7 +69,4 @@ http {
     include $dir/site.conf;
 }
 CONF
-# A root master runs its workers as nobody: they must reach DIR and write their temp files.
 mkdir -p "$dir/tmp"
-chmod 755 "$dir"
-chmod 1777 "$dir/tmp"

@@ -72,28 +72,45 @@ impl ValueCache {
     /// Queues a job for `index` unless it is stored, failed or already queued.
     pub async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
         let outcome: String = self
-            .enqueue
+            .invocation(index)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)?;
+        parse_enqueued(&outcome)
+    }
+
+    /// [`ValueCache::enqueue`] for several indexes in one round trip.
+    pub async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
+        if indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        // Loading first makes the EVALSHAs below safe on a Redis that has never seen the script.
+        pipe.load_script(self.enqueue).ignore();
+        for &index in indexes {
+            pipe.invoke_script(&self.invocation(index));
+        }
+        let outcomes: Vec<String> = pipe
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)?;
+        outcomes
+            .iter()
+            .map(|outcome| parse_enqueued(outcome))
+            .collect()
+    }
+
+    fn invocation(&self, index: FibIndex) -> redis::ScriptInvocation<'static> {
+        let mut invocation = self.enqueue.prepare_invoke();
+        invocation
             .key(keys::value(index))
             .key(keys::failed(index))
             .key(keys::queued(index))
             .key(keys::JOBS)
             .arg(index.get())
             .arg(self.queue_limit)
-            .arg(keys::GROUP)
-            .invoke_async(&mut self.connection.clone())
-            .await
-            .map_err(classify)?;
-        match outcome.as_str() {
-            "added" => Ok(Enqueued::Added),
-            "queued" => Ok(Enqueued::AlreadyQueued),
-            "done" => Ok(Enqueued::AlreadyDone),
-            "failed" => Ok(Enqueued::Failed),
-            "full" => Ok(Enqueued::QueueFull),
-            other => Err(BackendError::unexpected(
-                Service::Redis,
-                format!("enqueue script answered {other:?}"),
-            )),
-        }
+            .arg(keys::GROUP);
+        invocation
     }
 
     /// The state of each index, in one round trip.
@@ -152,6 +169,20 @@ impl ValueCache {
             .await
             .map(drop)
             .map_err(classify)
+    }
+}
+
+fn parse_enqueued(outcome: &str) -> Result<Enqueued, BackendError> {
+    match outcome {
+        "added" => Ok(Enqueued::Added),
+        "queued" => Ok(Enqueued::AlreadyQueued),
+        "done" => Ok(Enqueued::AlreadyDone),
+        "failed" => Ok(Enqueued::Failed),
+        "full" => Ok(Enqueued::QueueFull),
+        other => Err(BackendError::unexpected(
+            Service::Redis,
+            format!("enqueue script answered {other:?}"),
+        )),
     }
 }
 

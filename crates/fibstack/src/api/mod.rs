@@ -13,6 +13,8 @@ mod health;
 mod metrics;
 mod openapi;
 mod state;
+#[cfg(test)]
+mod tests;
 mod values;
 
 use std::net::SocketAddr;

@@ -18,8 +18,8 @@ use super::metrics::OutcomeLabels;
 use super::state::AppState;
 
 /// Indexes whose value is missing are queued again when read, at most this many per request,
-/// so one read of a long list after a Redis wipe does not turn into thousands of round trips.
-const HEAL_PER_REQUEST: usize = 32;
+/// so one read of a long list after a Redis wipe does not queue thousands of jobs at once.
+const HEAL_PER_REQUEST: usize = 100;
 
 /// Submit an index; its value is computed in the background.
 #[utoipa::path(post, path = "/values", tag = "values",
@@ -246,8 +246,10 @@ fn plain_value(index: FibIndex, mut value: String) -> Response {
 /// Queues again indexes that were submitted but whose value is not in the cache (evicted, or
 /// lost with a Redis restart). Queued ones are left alone by the enqueue script.
 async fn heal(state: &AppState, indexes: &[FibIndex]) -> Result<(), ApiError> {
-    for &index in indexes.iter().take(HEAL_PER_REQUEST) {
-        if state.cache.enqueue(index).await? == Enqueued::Added {
+    let indexes = &indexes[..indexes.len().min(HEAL_PER_REQUEST)];
+    let outcomes = state.cache.enqueue_many(indexes).await?;
+    for (index, outcome) in indexes.iter().zip(outcomes) {
+        if outcome == Enqueued::Added {
             tracing::info!(%index, "queued again: value missing from the cache");
         }
     }

@@ -1,0 +1,168 @@
+//! The router in process, without a socket and without backing services: everything that must be
+//! answered before any I/O, and the 503s when the services cannot be reached.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fibstack_core::IndexPolicy;
+use fibstack_postgres::{PgConfig, Submissions};
+use fibstack_redis::{RedisConfig, ValueCache};
+use tokio::sync::{Semaphore, broadcast};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+use super::{AppState, router};
+
+/// A state whose Postgres and Redis point at a port nobody listens on.
+fn state_without_services(schema_ready: bool) -> AppState {
+    let postgres = PgConfig {
+        host: "127.0.0.1".to_owned(),
+        port: 1,
+        user: "nobody".to_owned(),
+        password: None,
+        database: "nothing".to_owned(),
+        ssl_mode: Default::default(),
+    };
+    let redis = RedisConfig {
+        host: "127.0.0.1".to_owned(),
+        port: 1,
+        password: None,
+    };
+    let connection = redis
+        .connection_manager()
+        .expect("a lazy connection manager");
+    AppState {
+        submissions: Submissions::new(postgres.lazy_pool()),
+        cache: ValueCache::new(connection, 10),
+        policy: IndexPolicy::new(1000),
+        events: broadcast::channel(4).0,
+        stream_slots: Arc::new(Semaphore::new(1)),
+        metrics: Arc::default(),
+        schema_ready: Arc::new(AtomicBool::new(schema_ready)),
+        events_subscribed: Arc::default(),
+        shutdown: CancellationToken::new(),
+    }
+}
+
+async fn call(state: AppState, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let response = router(state).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+fn post(body: &str, content_type: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/values");
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    request
+        .body(Body::from(body.to_owned()))
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn refusals_are_answered_before_any_service_is_touched() {
+    let cases = [
+        (post(r#"{"index": "abc"}"#, Some("application/json")), 422),
+        (post(r#"{"index": 1001}"#, Some("application/json")), 422),
+        (post(r#"{"index": "#, Some("application/json")), 400),
+        (post(r#"{"index": 7}"#, Some("text/plain")), 415),
+        (post(r#"{"index": 7}"#, None), 415),
+        (post(&"x".repeat(20_000), Some("application/json")), 413),
+    ];
+    for (request, status) in cases {
+        let (got, body) = call(state_without_services(true), request).await;
+        assert_eq!(got.as_u16(), status, "{body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_a_503_that_names_it_and_nothing_else() {
+    let request = Request::get("/values/all")
+        .body(Body::empty())
+        .expect("a request");
+    let (status, body) = call(state_without_services(true), request).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let error = body["error"].as_str().expect("an error sentence");
+    assert!(error.starts_with("Postgres is unavailable"), "{error}");
+    assert!(!error.contains("refused"), "no driver text leaks: {error}");
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_is_a_503_and_a_submission_is_refused() {
+    let (status, body) = call(
+        state_without_services(true),
+        post(r#"{"index": 7}"#, Some("application/json")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("Redis is unavailable")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn data_routes_wait_for_the_schema_but_health_does_not() {
+    let state = state_without_services(false);
+    let request = Request::get("/values")
+        .body(Body::empty())
+        .expect("a request");
+    let (status, body) = call(state.clone(), request).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("starting")),
+        "{body}"
+    );
+
+    let request = Request::get("/healthz")
+        .body(Body::empty())
+        .expect("a request");
+    assert_eq!(call(state.clone(), request).await.0, StatusCode::OK);
+    let request = Request::get("/readyz")
+        .body(Body::empty())
+        .expect("a request");
+    let (status, body) = call(state, request).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["migrated"], false);
+}
+
+#[tokio::test]
+async fn event_streams_are_bounded() {
+    let state = state_without_services(true);
+    let first = router(state.clone())
+        .oneshot(
+            Request::get("/values/events")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(first.status(), StatusCode::OK);
+    // The only slot is taken while the first stream is open.
+    let request = Request::get("/values/events")
+        .body(Body::empty())
+        .expect("a request");
+    let (status, body) = call(state, request).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("event streams"))
+    );
+    drop(first);
+}
