@@ -40,6 +40,15 @@ pub enum CachedState {
     Unknown,
 }
 
+/// One index's whole value, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Value(String),
+    Failed,
+    /// Queued, running, or evicted.
+    Missing,
+}
+
 /// The value cache and job queue as the api uses them. Cheap to clone.
 #[derive(Clone)]
 pub struct ValueCache {
@@ -137,6 +146,21 @@ impl ValueCache {
                 )),
             })
             .collect()
+    }
+
+    /// The whole value of one index, or whether it failed, in one round trip.
+    pub async fn lookup(&self, index: FibIndex) -> Result<Lookup, BackendError> {
+        let (value, failed): (Option<String>, bool) = redis::pipe()
+            .hget(keys::value(index), "value")
+            .exists(keys::failed(index))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(classify)?;
+        Ok(match (value, failed) {
+            (Some(value), _) => Lookup::Value(value),
+            (None, true) => Lookup::Failed,
+            (None, false) => Lookup::Missing,
+        })
     }
 
     /// The whole decimal value of each index that is stored.

@@ -26,7 +26,7 @@ pub mod events;
 pub mod jobs;
 mod keys;
 
-pub use cache::{Enqueued, StoredValue, ValueCache};
+pub use cache::{CachedState, Enqueued, Lookup, StoredValue, ValueCache};
 pub use config::RedisConfig;
 pub use events::{EventRelay, RelayedEvent};
 pub use jobs::{Job, JobStream, JobStreamSettings};

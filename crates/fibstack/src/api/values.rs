@@ -9,8 +9,7 @@ use fibstack_core::FibIndex;
 use fibstack_core::http::{
     CurrentValues, NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
 };
-use fibstack_redis::Enqueued;
-use fibstack_redis::cache::CachedState;
+use fibstack_redis::{CachedState, Enqueued, Lookup};
 
 use super::error::ApiError;
 use super::extract::{Limit, SubmittedIndex};
@@ -184,19 +183,13 @@ pub async fn one(
     if !state.submissions.contains(index).await? {
         return Err(ApiError::NotSubmitted(index));
     }
-    let cached = state.cache.states(&[index]).await?.pop();
-    let cached = cached.unwrap_or(CachedState::Unknown);
-    let status = match &cached {
-        CachedState::Done(_) => ValueStatus::Done,
-        CachedState::Failed => ValueStatus::Failed,
-        CachedState::Unknown => {
+    let (status, value) = match state.cache.lookup(index).await? {
+        Lookup::Value(value) => (ValueStatus::Done, Some(value)),
+        Lookup::Failed => (ValueStatus::Failed, None),
+        Lookup::Missing => {
             heal(&state, &[index]).await?;
-            ValueStatus::Pending
+            (ValueStatus::Pending, None)
         }
-    };
-    let value = match status {
-        ValueStatus::Done => state.cache.values(&[index]).await?.pop().flatten(),
-        _ => None,
     };
     if wants_plain_text(&headers) {
         return match value {
@@ -204,13 +197,6 @@ pub async fn one(
             None => Err(ApiError::not_computed(index, status)),
         };
     }
-    // Evicted between the two reads: report it as pending, it has just been queued again.
-    let status = if status == ValueStatus::Done && value.is_none() {
-        heal(&state, &[index]).await?;
-        ValueStatus::Pending
-    } else {
-        status
-    };
     Ok(Json(ValueDetail {
         index: index.get(),
         status,
