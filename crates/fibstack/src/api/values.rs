@@ -1,15 +1,19 @@
 //! The handlers of the values contract: the course's three calls and the new ones.
 
+use std::collections::VecDeque;
+
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use fibstack_core::FibIndex;
 use fibstack_core::http::{
-    CurrentValues, NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
+    NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
 };
 use fibstack_redis::{CachedState, Enqueued, Lookup};
+use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
 use super::extract::{Limit, SubmittedIndex};
@@ -77,6 +81,11 @@ pub async fn all(
     ))
 }
 
+/// Values fetched per Redis round trip while streaming `/values/current`: the api holds at most
+/// this many values at a time (13 MB of F(10^6)-sized ones), whatever the limit asks for — a
+/// thousand values of F(10^6) would be 200 MB. The course's 40 small values take one round trip.
+const CURRENT_CHUNK: usize = 64;
+
 /// Index → decimal value for the most recently submitted indexes; `"Nothing yet!"` until computed.
 #[utoipa::path(get, path = "/values/current", tag = "values",
     params(("limit" = Option<u32>, Query, description = "How many recent distinct indexes (1..=10000, default 1000)")),
@@ -84,29 +93,59 @@ pub async fn all(
 pub async fn current(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
-) -> Result<Json<CurrentValues>, ApiError> {
+) -> Result<Response, ApiError> {
     let recent = state.submissions.recent_indexes(limit).await?;
-    let indexes: Vec<FibIndex> = recent.iter().map(|r| r.index).collect();
-    let values = state.cache.values(&indexes).await?;
+    let indexes: Vec<FibIndex> = recent.into_iter().map(|r| r.index).collect();
+    let mut chunks: VecDeque<Vec<FibIndex>> =
+        indexes.chunks(CURRENT_CHUNK).map(<[_]>::to_vec).collect();
+    // The first chunk is read before answering, so an unreachable Redis is still a clean 503.
+    let first = match chunks.pop_front() {
+        Some(chunk) => current_entries(&state, &chunk).await?,
+        None => String::new(),
+    };
+    let rest = stream::unfold((state, chunks), |(state, mut chunks)| async move {
+        let chunk = chunks.pop_front()?;
+        let entries = current_entries(&state, &chunk).await;
+        if let Err(error) = &entries {
+            tracing::warn!(%error, "/values/current cut short");
+        }
+        Some((
+            entries.map(|text| Bytes::from(format!(",{text}"))),
+            (state, chunks),
+        ))
+    });
+    let body = stream::once(async move { Ok(Bytes::from(format!("{{{first}"))) })
+        .chain(rest)
+        .chain(stream::once(async { Ok(Bytes::from_static(b"}")) }));
+    Ok((
+        [(CONTENT_TYPE, "application/json")],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// `"7":"13","8":"21"` for one chunk; queues again the values missing from the cache.
+async fn current_entries(state: &AppState, indexes: &[FibIndex]) -> Result<String, ApiError> {
+    let values = state.cache.values(indexes).await?;
     let missing: Vec<FibIndex> = indexes
         .iter()
         .zip(&values)
         .filter(|(_, value)| value.is_none())
         .map(|(index, _)| *index)
         .collect();
-    heal(&state, &missing).await?;
-    Ok(Json(
-        indexes
-            .into_iter()
-            .zip(values)
-            .map(|(index, value)| {
-                (
-                    index.to_string(),
-                    value.unwrap_or_else(|| NOTHING_YET.to_owned()),
-                )
-            })
-            .collect(),
-    ))
+    heal(state, &missing).await?;
+    let entries: Vec<String> = indexes
+        .iter()
+        .zip(values)
+        .map(|(index, value)| {
+            // Keys are digits and values digits or NOTHING_YET: nothing to escape.
+            format!(
+                "\"{index}\":\"{}\"",
+                value.as_deref().unwrap_or(NOTHING_YET)
+            )
+        })
+        .collect();
+    Ok(entries.join(","))
 }
 
 /// Summaries of the most recently submitted indexes, newest first.

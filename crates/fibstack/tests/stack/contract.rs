@@ -188,3 +188,37 @@ fn operations_endpoints_answer() {
     assert_eq!(missing.status, 404);
     assert!(missing.error().contains("openapi"));
 }
+
+#[test]
+fn current_lists_every_recent_index_however_many_there_are() {
+    let stack = TestStack::start(StackOptions {
+        router: false,
+        ..StackOptions::default()
+    });
+    let mut expected = serde_json::Map::new();
+    // More than two chunks of the streamed answer; F(149) still fits in a u128.
+    let (mut a, mut b) = (0u128, 1u128);
+    for index in 0..150u64 {
+        assert_eq!(stack.submit(index).status, 200);
+        expected.insert(index.to_string(), json!(a.to_string()));
+        (a, b) = (b, a + b);
+    }
+    stack.wait_done(149, PATIENCE);
+    let current = crate::support::process::wait_for("all 150 values", PATIENCE, || {
+        let current = get(&stack.api_url("/values/current")).json();
+        current
+            .as_object()
+            .is_some_and(|values| values.values().all(|v| v != "Nothing yet!"))
+            .then_some(current)
+    });
+    assert_eq!(current, serde_json::Value::Object(expected));
+    let limited = get(&stack.api_url("/values/current?limit=3")).json();
+    assert_eq!(
+        limited,
+        json!({
+            "147": "2353412818241252672952597492098",
+            "148": "3807901929474025356630904134051",
+            "149": "6161314747715278029583501626149"
+        })
+    );
+}
