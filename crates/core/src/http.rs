@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The text the course client shows for an index whose value is not ready.
@@ -59,7 +58,8 @@ pub struct ValueSummary {
     pub digits: Option<u64>,
     /// The value, or its first and last digits when it is long.
     pub preview: Option<String>,
-    pub computed_at: Option<DateTime<Utc>>,
+    /// When the value was stored, RFC 3339 in UTC (`2026-11-28T03:38:22.605Z`).
+    pub computed_at: Option<String>,
 }
 
 /// The data of one event on `GET /values/events`: an index changed status.

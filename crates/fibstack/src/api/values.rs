@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
 use fibstack_core::FibIndex;
 use fibstack_core::http::{
     NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
@@ -183,7 +184,9 @@ fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {
             status: ValueStatus::Done,
             digits: Some(stored.digits),
             preview: Some(stored.preview),
-            computed_at: stored.computed_at,
+            computed_at: stored
+                .computed_at
+                .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
         },
         CachedState::Failed => ValueSummary {
             index,

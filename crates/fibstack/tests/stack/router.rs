@@ -25,7 +25,15 @@ fn the_router_sends_slash_to_the_client_and_api_to_the_api_without_its_prefix() 
         headers.get("x-content-type-options").map(|v| v.as_bytes()),
         Some(&b"nosniff"[..])
     );
-    assert!(headers.get("content-security-policy").is_some());
+    assert!(
+        page.headers.get("content-security-policy").is_some(),
+        "the page has a CSP"
+    );
+    assert_eq!(
+        page.headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-cache"[..]),
+        "index.html is never cached"
+    );
 }
 
 #[test]

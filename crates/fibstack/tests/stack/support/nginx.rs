@@ -11,8 +11,14 @@ fn render_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nginx/render.sh")
 }
 
-fn placeholder_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../client/placeholder")
+/// The built client (scripts/build-client) when there is one, as `scripts/stack` chooses.
+pub fn client_root() -> PathBuf {
+    let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../client");
+    if client.join("dist/index.html").exists() {
+        client.join("dist")
+    } else {
+        client.join("placeholder")
+    }
 }
 
 #[derive(Debug)]
@@ -39,14 +45,14 @@ impl TestNginx {
         Self::start(&dir, port)
     }
 
-    /// The placeholder client page, served the way the client image serves its files.
+    /// The client's files, served the way the client image serves them.
     pub fn client(dir: &Path) -> TestNginx {
         let port = free_port();
         let dir = dir.join("client");
         let status = Command::new(render_script())
             .arg("client")
             .arg(&dir)
-            .arg(placeholder_root())
+            .arg(client_root())
             .env("LISTEN_PORT", port.to_string())
             .status()
             .expect("nginx/render.sh runs");

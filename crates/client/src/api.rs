@@ -1,0 +1,92 @@
+//! Typed calls to the api, through the router under `/api`. Every failure becomes a sentence.
+
+use fibstack_core::FibIndex;
+use fibstack_core::http::{ErrorBody, SubmittedNumber, ValueSummary};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+/// Where the api is, as the browser sees it.
+pub const API: &str = "/api";
+
+/// A call that did not work, in words fit to show next to the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure(pub String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// The underlying errors are not formatted into these sentences: they mean nothing to a reader,
+// and their formatting code would weigh on the bundle.
+fn unreachable(_: gloo_net::Error) -> Failure {
+    Failure("The server cannot be reached; check your connection and try again.".to_owned())
+}
+
+fn unreadable(_: gloo_net::Error) -> Failure {
+    Failure("The server's answer could not be read; try reloading the page.".to_owned())
+}
+
+/// The server's own sentence for a refused request, or a plain description.
+async fn refusal(response: Response) -> Failure {
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Failure(body.error),
+        Err(_) => Failure(format!(
+            "The server answered {status} {}.",
+            response.status_text()
+        )),
+    }
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    let response = Request::get(&format!("{API}{path}"))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    response.json().await.map_err(unreadable)
+}
+
+/// Every submission, oldest first.
+pub async fn seen() -> Result<Vec<u64>, Failure> {
+    let rows: Vec<SubmittedNumber> = get_json("/values/all").await?;
+    Ok(rows.into_iter().map(|row| row.number).collect())
+}
+
+/// The recently submitted indexes with their status and a preview, newest first.
+pub async fn summaries() -> Result<Vec<ValueSummary>, Failure> {
+    get_json("/values").await
+}
+
+pub async fn submit(index: FibIndex) -> Result<(), Failure> {
+    let response = Request::post(&format!("{API}/values"))
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"index\": {index}}}"))
+        .map_err(|_| Failure("The request could not be built.".to_owned()))?
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// The whole decimal value, for copying or saving.
+pub async fn whole_value(index: u64) -> Result<String, Failure> {
+    let response = Request::get(&format!("{API}/values/{index}"))
+        .header("Accept", "text/plain")
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    let text = response.text().await.map_err(unreadable)?;
+    Ok(text.trim_end().to_owned())
+}

@@ -1,0 +1,221 @@
+//! The components: the app shell with its two pages, the calculator and the other page.
+
+use fibstack_core::IndexPolicy;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::model::{Shown, grouped, shown};
+use crate::route::{Link, Page, page_for, provide_current_path};
+use crate::save;
+use crate::store::Store;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+    store.start();
+    let path = provide_current_path();
+    view! {
+        <header>
+            <h1>"Fib Calculator"</h1>
+            <nav>
+                <Link href="/">"Home"</Link>
+                <Link href="/otherpage">"Other Page"</Link>
+            </nav>
+        </header>
+        <main>
+            {move || match page_for(&path.0.get()) {
+                Page::Calculator => view! { <Calculator /> }.into_any(),
+                Page::Other => view! { <OtherPage /> }.into_any(),
+                Page::NotFound => view! {
+                    <p>"There is no such page. " <Link href="/">"Go back home"</Link></p>
+                }
+                .into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+pub fn OtherPage() -> impl IntoView {
+    view! {
+        <p>"I'm some other page!"</p>
+        <Link href="/">"Go back home"</Link>
+    }
+}
+
+#[component]
+pub fn Calculator() -> impl IntoView {
+    view! {
+        <IndexForm />
+        <Trouble />
+        <SeenIndexes />
+        <CalculatedValues />
+    }
+}
+
+fn store() -> Store {
+    use_context::<Store>().unwrap_or_default()
+}
+
+/// The seed's form. The index is checked here with the server's own rules (one definition, in
+/// `fibstack-core`), so a bad one is explained before anything is sent.
+#[component]
+pub fn IndexForm() -> impl IntoView {
+    let store = store();
+    let policy = IndexPolicy::default();
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+
+    let on_input = move |event| {
+        let typed = event_target_value(&event);
+        // Say what is wrong as soon as there is something to judge; an empty field is not wrong yet.
+        problem.set(match policy.parse_str(&typed) {
+            Err(error) if !typed.trim().is_empty() => Some(sentence(&error.to_string())),
+            _ => None,
+        });
+        text.set(typed);
+    };
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        match policy.parse_str(&text.get_untracked()) {
+            Err(error) => problem.set(Some(sentence(&error.to_string()))),
+            Ok(index) => {
+                problem.set(None);
+                text.set(String::new());
+                store.submit(index, move |refusal| problem.set(Some(refusal)));
+            }
+        }
+    };
+
+    view! {
+        <form class="index-form" on:submit=on_submit novalidate>
+            <label for="index">"Enter your index:"</label>
+            <input
+                id="index"
+                name="index"
+                inputmode="numeric"
+                autocomplete="off"
+                aria-describedby="index-problem"
+                aria-invalid=move || if problem.get().is_some() { "true" } else { "false" }
+                prop:value=move || text.get()
+                on:input=on_input
+            />
+            <button type="submit">"Submit"</button>
+            <p id="index-problem" class="problem" role="alert">
+                {move || problem.get()}
+            </p>
+        </form>
+    }
+}
+
+/// The server cannot be read right now: said in words, above the (last known) lists.
+#[component]
+fn Trouble() -> impl IntoView {
+    let store = store();
+    view! {
+        <Show when=move || store.trouble.get().is_some()>
+            <p class="trouble" role="status">{move || store.trouble.get()}</p>
+        </Show>
+        <Show when=move || store.trouble.get().is_none() && !store.live.get()>
+            <p class="reconnecting" role="status">"Live updates paused; reconnecting…"</p>
+        </Show>
+    }
+}
+
+#[component]
+fn SeenIndexes() -> impl IntoView {
+    let store = store();
+    view! {
+        <h3>"Indexes I have seen:"</h3>
+        <p class="seen">{move || store.board.with(|board| board.seen_line())}</p>
+    }
+}
+
+#[component]
+fn CalculatedValues() -> impl IntoView {
+    let store = store();
+    view! {
+        <h3>"Calculated Values:"</h3>
+        <ul class="values">
+            {move || {
+                store
+                    .board
+                    .get()
+                    .values
+                    .into_iter()
+                    .map(|row| view! { <ValueLine index=row.index shown=shown(&row) /> })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}
+
+/// `For index 7 I calculated 13`, or the shortened value with copy and download.
+#[component]
+fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
+    let result = match shown {
+        Shown::Whole(value) => view! { <span class="value">{value}</span> }.into_any(),
+        Shown::Shortened { preview, digits } => view! {
+            <span class="value">{preview}</span>
+            " "
+            <span class="digits">"(" {grouped(digits)} " digits)"</span>
+            <WholeValueActions index />
+        }
+        .into_any(),
+        Shown::Pending => view! { <span class="pending">"… (working on it)"</span> }.into_any(),
+        Shown::Failed => {
+            view! { <span class="failed">"nothing: it failed, try again later"</span> }.into_any()
+        }
+    };
+    view! {
+        <li data-index=index>"For index " {index} " I calculated " {result}</li>
+    }
+}
+
+#[component]
+fn WholeValueActions(index: u64) -> impl IntoView {
+    let note = RwSignal::new(None::<String>);
+    let run = move |copying: bool| {
+        spawn_local(async move {
+            let outcome = if copying {
+                save::copy(index).await
+            } else {
+                save::download(index).await
+            };
+            note.set(Some(match (outcome, copying) {
+                (Ok(()), true) => "Copied.".to_owned(),
+                (Ok(()), false) => "Saved.".to_owned(),
+                (Err(failure), _) => failure.0,
+            }));
+        });
+    };
+    view! {
+        <span class="actions">
+            <button type="button" on:click=move |_| run(true)>"Copy"</button>
+            <button type="button" on:click=move |_| run(false)>"Download"</button>
+            <span class="note" role="status">{move || note.get()}</span>
+        </span>
+    }
+}
+
+/// Error messages start lower-case (they read well after "error: "); on the page they are sentences.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn errors_become_sentences() {
+        assert_eq!(sentence("the index is empty"), "The index is empty.");
+        assert_eq!(sentence(""), "");
+    }
+}

@@ -1,0 +1,193 @@
+//! What the page shows, as plain data: no DOM, no network, tested natively.
+
+use fibstack_core::http::{ValueEvent, ValueStatus, ValueSummary};
+
+/// Digits above which a value is shown shortened, with copy and download for the whole.
+pub const SHOWN_WHOLE_UP_TO: u64 = 40;
+
+/// The calculated-values list, newest first, as the server last described it plus what this
+/// tab has submitted since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Board {
+    /// Every submission, oldest first (the seed's "Indexes I have seen").
+    pub seen: Vec<u64>,
+    /// One row per index, newest first.
+    pub values: Vec<ValueSummary>,
+}
+
+impl Board {
+    /// A submission this tab just made: shown as pending at once, before the server says more.
+    pub fn submitted(&mut self, index: u64) {
+        self.seen.push(index);
+        match self.values.iter().position(|row| row.index == index) {
+            Some(at) => {
+                let row = self.values.remove(at);
+                self.values.insert(0, row);
+            }
+            None => self.values.insert(0, pending(index)),
+        }
+    }
+
+    /// An event from the server: the row changes status at once; the preview arrives with the
+    /// next refresh.
+    pub fn apply(&mut self, event: &ValueEvent) {
+        match self.values.iter_mut().find(|row| row.index == event.index) {
+            Some(row) => {
+                row.status = event.status;
+                row.digits = event.digits.or(row.digits);
+            }
+            None => self.values.insert(
+                0,
+                ValueSummary {
+                    digits: event.digits,
+                    status: event.status,
+                    ..pending(event.index)
+                },
+            ),
+        }
+    }
+
+    /// Whether a done row still lacks the text the page needs to show it.
+    pub fn needs_refresh(&self) -> bool {
+        self.values
+            .iter()
+            .any(|row| row.status == ValueStatus::Done && row.preview.is_none())
+    }
+
+    /// "7, 8, 40", the seed's comma-separated line.
+    pub fn seen_line(&self) -> String {
+        self.seen
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn pending(index: u64) -> ValueSummary {
+    ValueSummary {
+        index,
+        status: ValueStatus::Pending,
+        digits: None,
+        preview: None,
+        computed_at: None,
+    }
+}
+
+/// How one row reads: the seed's "For index 7 I calculated 13", with the rest in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Whole(String),
+    /// First and last digits of a long value, and how many digits it has.
+    Shortened {
+        preview: String,
+        digits: u64,
+    },
+    Pending,
+    Failed,
+}
+
+pub fn shown(row: &ValueSummary) -> Shown {
+    match (row.status, &row.preview, row.digits) {
+        (ValueStatus::Failed, _, _) => Shown::Failed,
+        (ValueStatus::Done, Some(preview), Some(digits)) if digits > SHOWN_WHOLE_UP_TO => {
+            Shown::Shortened {
+                preview: preview.clone(),
+                digits,
+            }
+        }
+        (ValueStatus::Done, Some(preview), _) => Shown::Whole(preview.clone()),
+        _ => Shown::Pending,
+    }
+}
+
+/// `208988` → `"208,988"`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(index: u64, value: &str) -> ValueSummary {
+        ValueSummary {
+            index,
+            status: ValueStatus::Done,
+            digits: Some(value.len() as u64),
+            preview: Some(value.to_owned()),
+            computed_at: None,
+        }
+    }
+
+    #[test]
+    fn a_submission_shows_as_pending_at_once_and_first() {
+        let mut board = Board {
+            seen: vec![7],
+            values: vec![done(7, "13")],
+        };
+        board.submitted(40);
+        assert_eq!(board.seen_line(), "7, 40");
+        assert_eq!(board.values[0].index, 40);
+        assert_eq!(shown(&board.values[0]), Shown::Pending);
+
+        board.submitted(7);
+        assert_eq!(
+            board.values.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [7, 40]
+        );
+        assert_eq!(shown(&board.values[0]), Shown::Whole("13".to_owned()));
+    }
+
+    #[test]
+    fn an_event_changes_the_row_and_asks_for_its_text() {
+        let mut board = Board::default();
+        board.submitted(40);
+        assert!(!board.needs_refresh());
+        board.apply(&ValueEvent {
+            index: 40,
+            status: ValueStatus::Done,
+            digits: Some(9),
+        });
+        assert_eq!(board.values[0].status, ValueStatus::Done);
+        assert!(
+            board.needs_refresh(),
+            "the value itself comes with the next refresh"
+        );
+    }
+
+    #[test]
+    fn events_for_indexes_this_tab_never_saw_still_appear() {
+        let mut board = Board::default();
+        board.apply(&ValueEvent {
+            index: 12,
+            status: ValueStatus::Failed,
+            digits: None,
+        });
+        assert_eq!(shown(&board.values[0]), Shown::Failed);
+    }
+
+    #[test]
+    fn long_values_are_shortened_with_their_digit_count() {
+        let mut row = done(1_000_000, "1953282128707757…6838242546875");
+        row.digits = Some(208_988);
+        assert_eq!(
+            shown(&row),
+            Shown::Shortened {
+                preview: "1953282128707757…6838242546875".to_owned(),
+                digits: 208_988
+            }
+        );
+        assert_eq!(grouped(208_988), "208,988");
+        assert_eq!(grouped(7), "7");
+        assert_eq!(grouped(1_000), "1,000");
+    }
+}

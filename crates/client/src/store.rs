@@ -1,0 +1,99 @@
+//! The page's state, shared by every component through context, and how it is kept current.
+
+use fibstack_core::FibIndex;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::events::{self, Change};
+use crate::model::Board;
+
+/// Created once for the app, so navigating between pages neither refetches nor opens a second
+/// event stream. `Copy`: every field is a handle into the reactive arena.
+#[derive(Debug, Clone, Copy)]
+pub struct Store {
+    pub board: RwSignal<Board>,
+    /// Why the server could not be read, shown above the lists until a read works again.
+    pub trouble: RwSignal<Option<String>>,
+    /// Whether live updates are flowing.
+    pub live: RwSignal<bool>,
+    /// A refresh is running; another one asked for meanwhile runs right after it, once.
+    refreshing: RwSignal<bool>,
+    again: RwSignal<bool>,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            board: RwSignal::new(Board::default()),
+            trouble: RwSignal::new(None),
+            live: RwSignal::new(false),
+            refreshing: RwSignal::new(false),
+            again: RwSignal::new(false),
+        }
+    }
+
+    /// Loads the lists and follows the server's events from now on.
+    pub fn start(self) {
+        self.refresh();
+        events::follow(move |change| match change {
+            Change::Value(event) => {
+                self.board.update(|board| board.apply(&event));
+                self.refresh();
+            }
+            Change::Resync => {
+                self.live.set(true);
+                self.refresh();
+            }
+            Change::Lost => self.live.set(false),
+        });
+    }
+
+    /// Re-reads both lists from the server; concurrent asks collapse into one extra read.
+    pub fn refresh(self) {
+        if self.refreshing.get_untracked() {
+            self.again.set(true);
+            return;
+        }
+        self.refreshing.set(true);
+        spawn_local(async move {
+            loop {
+                self.again.set(false);
+                match read_both().await {
+                    Ok((seen, values)) => {
+                        self.board.set(Board { seen, values });
+                        self.trouble.set(None);
+                    }
+                    Err(failure) => self.trouble.set(Some(failure.0)),
+                }
+                if !self.again.get_untracked() {
+                    break;
+                }
+            }
+            self.refreshing.set(false);
+        });
+    }
+
+    /// Sends a checked index; it shows as pending at once. A refusal comes back as a sentence.
+    pub fn submit(self, index: FibIndex, refused: impl FnOnce(String) + 'static) {
+        self.board.update(|board| board.submitted(index.get()));
+        spawn_local(async move {
+            if let Err(failure) = api::submit(index).await {
+                refused(failure.0);
+                // Drop the optimistic row: the server's lists are the truth.
+                self.refresh();
+            }
+        });
+    }
+}
+
+async fn read_both() -> Result<(Vec<u64>, Vec<fibstack_core::http::ValueSummary>), api::Failure> {
+    // One after the other: two small reads on a warm connection, and no join machinery in the bundle.
+    Ok((api::seen().await?, api::summaries().await?))
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
