@@ -1,7 +1,7 @@
 //! Typed calls to the api, through the router under `/api`. Every failure becomes a sentence.
 
 use fibstack_core::FibIndex;
-use fibstack_core::http::{ErrorBody, SubmittedNumber, ValueSummary};
+use fibstack_core::http::{ErrorBody, Limits, SubmittedNumber, ValueSummary};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -49,6 +49,11 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
         return Err(refusal(response).await);
     }
     response.json().await.map_err(unreadable)
+}
+
+/// The server's own limits, for checking input by its rules.
+pub async fn limits() -> Result<Limits, Failure> {
+    get_json("/limits").await
 }
 
 /// Every submission, oldest first.

@@ -1,6 +1,5 @@
 //! The components: the app shell with its two pages, the calculator and the other page.
 
-use fibstack_core::IndexPolicy;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -64,14 +63,13 @@ fn store() -> Store {
 #[component]
 pub fn IndexForm() -> impl IntoView {
     let store = store();
-    let policy = IndexPolicy::default();
     let text = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
 
     let on_input = move |event| {
         let typed = event_target_value(&event);
         // Say what is wrong as soon as there is something to judge; an empty field is not wrong yet.
-        problem.set(match policy.parse_str(&typed) {
+        problem.set(match store.policy.get_untracked().parse_str(&typed) {
             Err(error) if !typed.trim().is_empty() => Some(sentence(&error.to_string())),
             _ => None,
         });
@@ -79,7 +77,11 @@ pub fn IndexForm() -> impl IntoView {
     };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        match policy.parse_str(&text.get_untracked()) {
+        match store
+            .policy
+            .get_untracked()
+            .parse_str(&text.get_untracked())
+        {
             Err(error) => problem.set(Some(sentence(&error.to_string()))),
             Ok(index) => {
                 problem.set(None);
@@ -112,7 +114,7 @@ pub fn IndexForm() -> impl IntoView {
 
 /// The server cannot be read right now: said in words, above the (last known) lists.
 #[component]
-fn Trouble() -> impl IntoView {
+pub fn Trouble() -> impl IntoView {
     let store = store();
     view! {
         <Show when=move || store.trouble.get().is_some()>
@@ -125,7 +127,7 @@ fn Trouble() -> impl IntoView {
 }
 
 #[component]
-fn SeenIndexes() -> impl IntoView {
+pub fn SeenIndexes() -> impl IntoView {
     let store = store();
     view! {
         <h3>"Indexes I have seen:"</h3>
@@ -134,7 +136,7 @@ fn SeenIndexes() -> impl IntoView {
 }
 
 #[component]
-fn CalculatedValues() -> impl IntoView {
+pub fn CalculatedValues() -> impl IntoView {
     let store = store();
     view! {
         <h3>"Calculated Values:"</h3>
@@ -154,7 +156,7 @@ fn CalculatedValues() -> impl IntoView {
 
 /// `For index 7 I calculated 13`, or the shortened value with copy and download.
 #[component]
-fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
+pub fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
     let result = match shown {
         Shown::Whole(value) => view! { <span class="value">{value}</span> }.into_any(),
         Shown::Shortened { preview, digits } => view! {
@@ -175,7 +177,7 @@ fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
 }
 
 #[component]
-fn WholeValueActions(index: u64) -> impl IntoView {
+pub fn WholeValueActions(index: u64) -> impl IntoView {
     let note = RwSignal::new(None::<String>);
     let run = move |copying: bool| {
         spawn_local(async move {

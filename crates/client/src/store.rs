@@ -1,6 +1,6 @@
 //! The page's state, shared by every component through context, and how it is kept current.
 
-use fibstack_core::FibIndex;
+use fibstack_core::{FibIndex, IndexPolicy};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,6 +17,8 @@ pub struct Store {
     pub trouble: RwSignal<Option<String>>,
     /// Whether live updates are flowing.
     pub live: RwSignal<bool>,
+    /// The server's rules for an index; the default limit until it has said otherwise.
+    pub policy: RwSignal<IndexPolicy>,
     /// A refresh is running; another one asked for meanwhile runs right after it, once.
     refreshing: RwSignal<bool>,
     again: RwSignal<bool>,
@@ -28,6 +30,7 @@ impl Store {
             board: RwSignal::new(Board::default()),
             trouble: RwSignal::new(None),
             live: RwSignal::new(false),
+            policy: RwSignal::new(IndexPolicy::default()),
             refreshing: RwSignal::new(false),
             again: RwSignal::new(false),
         }
@@ -35,6 +38,11 @@ impl Store {
 
     /// Loads the lists and follows the server's events from now on.
     pub fn start(self) {
+        spawn_local(async move {
+            if let Ok(limits) = api::limits().await {
+                self.policy.set(IndexPolicy::new(limits.max_index));
+            }
+        });
         self.refresh();
         events::follow(move |change| match change {
             Change::Value(event) => {

@@ -71,6 +71,14 @@ pub struct ValueEvent {
     pub digits: Option<u64>,
 }
 
+/// `GET /limits`: what this server accepts, so a client can check input by the same rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Limits {
+    /// `FIB_MAX_INDEX`: the largest index accepted.
+    pub max_index: u64,
+}
+
 /// Every error answer: one sentence a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,4 +1,4 @@
-//! Liveness, readiness, metrics and the OpenAPI document.
+//! Liveness, readiness, limits and metrics.
 
 use std::sync::atomic::Ordering;
 
@@ -48,6 +48,15 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(readiness))
+}
+
+/// What this server accepts (`FIB_MAX_INDEX`), so clients validate by the same rules.
+#[utoipa::path(get, path = "/limits", tag = "values",
+    responses((status = 200, body = fibstack_core::http::Limits)))]
+pub async fn limits(State(state): State<AppState>) -> Json<fibstack_core::http::Limits> {
+    Json(fibstack_core::http::Limits {
+        max_index: state.policy.max(),
+    })
 }
 
 /// Prometheus text format, for operators (the router does not expose it).

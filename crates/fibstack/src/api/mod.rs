@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route("/limits", get(health::limits))
         .route("/metrics", get(health::metrics))
         .route("/openapi.json", get(openapi::document))
         .layer(

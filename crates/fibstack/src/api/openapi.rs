@@ -20,6 +20,7 @@ use super::{events, health, values};
         events::stream,
         health::alive,
         health::ready,
+        health::limits,
         health::metrics,
         document,
     ),
@@ -31,6 +32,7 @@ use super::{events, health, values};
         fibstack_core::http::ValueSummary,
         fibstack_core::http::ValueEvent,
         fibstack_core::http::ErrorBody,
+        fibstack_core::http::Limits,
     ))
 )]
 #[derive(Debug)]

@@ -146,6 +146,11 @@ fn operations_endpoints_answer() {
         json!({"postgres": true, "redis": true, "migrated": true, "events": true})
     );
 
+    assert_eq!(
+        get(&stack.url("/limits")).json(),
+        json!({"max_index": 1_000_000})
+    );
+
     let document = get(&stack.url("/openapi.json")).json();
     assert!(
         document["openapi"]

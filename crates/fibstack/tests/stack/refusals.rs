@@ -106,6 +106,10 @@ fn a_lower_index_limit_is_enforced() {
         env: vec![("FIB_MAX_INDEX", "40".to_owned())],
         ..StackOptions::default()
     });
+    assert_eq!(
+        crate::support::http::get(&stack.url("/limits")).json()["max_index"],
+        40
+    );
     assert_eq!(stack.submit(40).status, 200);
     let reply = stack.submit(41);
     assert_eq!(reply.status, 422);

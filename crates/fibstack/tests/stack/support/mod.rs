@@ -1,6 +1,7 @@
 //! Real services for the integration tests: Postgres, Redis, nginx and the `fibstack` binary
 //! itself, each on a free loopback port in its own temporary directory, stopped on drop.
 
+pub mod browser;
 pub mod http;
 pub mod nginx;
 pub mod postgres;

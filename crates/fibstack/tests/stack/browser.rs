@@ -1,0 +1,247 @@
+//! The web client end to end: headless Chromium through the router, against the real stack.
+//! Needs the built client (`scripts/build-client`, which `scripts/test` runs first).
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+
+use crate::support::browser::{Chromedriver, exists, submit_index, wait_for_text};
+use crate::support::nginx::client_root;
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn stack_with_client() -> TestStack {
+    stack_with_client_and(StackOptions::default())
+}
+
+fn stack_with_client_and(options: StackOptions) -> TestStack {
+    assert!(
+        client_root().ends_with("dist"),
+        "the web client is not built: run scripts/build-client (scripts/test does)"
+    );
+    TestStack::start(options)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+/// The page is up and following events (the "reconnecting" note is gone).
+async fn wait_until_live(browser: &fantoccini::Client) {
+    wait_for_text(browser, "h3", PATIENCE, |text| {
+        text.contains("Indexes I have seen")
+    })
+    .await;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while exists(browser, ".reconnecting").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "live updates never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser() {
+    let stack = stack_with_client();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let me = chrome.browser().await;
+        let someone_else = chrome.browser().await;
+        for browser in [&me, &someone_else] {
+            browser
+                .goto(&stack.router_url("/"))
+                .await
+                .expect("the page loads");
+            wait_until_live(browser).await;
+        }
+
+        submit_index(&me, "40").await;
+        // Pending at once, then the value, with no reload.
+        wait_for_text(&me, "li[data-index='40']", Duration::from_secs(2), |_| true).await;
+        wait_for_text(&me, "li[data-index='40']", PATIENCE, |text| {
+            text == "For index 40 I calculated 102334155"
+        })
+        .await;
+        wait_for_text(&me, ".seen", PATIENCE, |text| text == "40").await;
+
+        // The other browser never reloads, and hears of it.
+        wait_for_text(&someone_else, "li[data-index='40']", PATIENCE, |text| {
+            text.contains("102334155")
+        })
+        .await;
+
+        submit_index(&me, "1000").await;
+        let line = wait_for_text(&me, "li[data-index='1000']", PATIENCE, |text| {
+            text.contains("digits")
+        })
+        .await;
+        assert!(
+            line.starts_with("For index 1000 I calculated 4346655768"),
+            "{line}"
+        );
+        assert!(
+            line.contains("(209 digits)"),
+            "a long value is shortened: {line}"
+        );
+        assert!(
+            exists(&me, "li[data-index='1000'] button").await,
+            "copy and download"
+        );
+
+        let screenshot = me.screenshot().await.expect("a screenshot");
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("calculator.png");
+        std::fs::write(&path, screenshot).expect("the screenshot is saved");
+        eprintln!("screenshot: {}", path.display());
+
+        me.close().await.expect("close");
+        someone_else.close().await.expect("close");
+    });
+    assert_eq!(stack.submissions_count(), 2);
+}
+
+#[test]
+fn a_bad_index_is_explained_next_to_the_form_and_nothing_is_sent() {
+    let stack = stack_with_client();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/"))
+            .await
+            .expect("the page loads");
+        wait_until_live(&browser).await;
+        for (typed, words) in [
+            ("abc", "whole number"),
+            ("-5", "negative"),
+            ("7.5", "fraction"),
+            ("2000000", "limit of 1000000"),
+        ] {
+            submit_index(&browser, typed).await;
+            wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+                text.contains(words)
+            })
+            .await;
+            let invalid = browser
+                .find(Locator::Css("#index"))
+                .await
+                .expect("the field")
+                .attr("aria-invalid")
+                .await
+                .expect("an attribute");
+            assert_eq!(
+                invalid.as_deref(),
+                Some("true"),
+                "{typed} marks the field invalid"
+            );
+        }
+        assert!(!exists(&browser, ".values li").await, "no row was added");
+        browser.close().await.expect("close");
+    });
+    assert_eq!(stack.submissions_count(), 0, "nothing was sent");
+}
+
+#[test]
+fn the_page_checks_input_by_the_servers_own_limit() {
+    let stack = stack_with_client_and(StackOptions {
+        env: vec![("FIB_MAX_INDEX", "500".to_owned())],
+        ..StackOptions::default()
+    });
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/"))
+            .await
+            .expect("the page loads");
+        wait_until_live(&browser).await;
+        submit_index(&browser, "501").await;
+        wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+            text.contains("limit of 500")
+        })
+        .await;
+        submit_index(&browser, "500").await;
+        wait_for_text(&browser, "li[data-index='500']", PATIENCE, |text| {
+            text.contains("digits")
+        })
+        .await;
+        browser.close().await.expect("close");
+    });
+    assert_eq!(
+        stack.submissions_count(),
+        1,
+        "only the valid index was sent"
+    );
+}
+
+#[test]
+fn an_api_that_is_down_shows_an_error_rather_than_a_blank_page() {
+    let mut stack = stack_with_client();
+    stack.api.stop();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/"))
+            .await
+            .expect("the page loads");
+        let trouble = wait_for_text(&browser, ".trouble", PATIENCE, |text| !text.is_empty()).await;
+        assert!(trouble.contains("unavailable"), "{trouble}");
+        wait_for_text(&browser, "label[for=index]", PATIENCE, |text| {
+            text == "Enter your index:"
+        })
+        .await;
+
+        submit_index(&browser, "7").await;
+        wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+            text.contains("unavailable")
+        })
+        .await;
+        browser.close().await.expect("close");
+    });
+}
+
+#[test]
+fn the_other_page_renders_and_links_back_without_a_reload() {
+    let stack = stack_with_client();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/otherpage"))
+            .await
+            .expect("the page loads");
+        wait_for_text(&browser, "main p", PATIENCE, |text| {
+            text == "I'm some other page!"
+        })
+        .await;
+        browser
+            .execute("window.stillTheSamePage = true", vec![])
+            .await
+            .expect("script");
+        browser
+            .find(Locator::LinkText("Go back home"))
+            .await
+            .expect("the link back")
+            .click()
+            .await
+            .expect("click");
+        wait_for_text(&browser, "label[for=index]", PATIENCE, |text| {
+            text == "Enter your index:"
+        })
+        .await;
+        let url = browser.current_url().await.expect("a URL");
+        assert_eq!(url.path(), "/");
+        let same = browser
+            .execute("return window.stillTheSamePage === true", vec![])
+            .await
+            .expect("script");
+        assert_eq!(same, serde_json::Value::Bool(true), "no reload happened");
+        browser.close().await.expect("close");
+    });
+}
