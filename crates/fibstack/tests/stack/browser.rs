@@ -245,3 +245,72 @@ fn the_other_page_renders_and_links_back_without_a_reload() {
         browser.close().await.expect("close");
     });
 }
+
+#[test]
+fn the_page_works_at_phone_width_with_the_keyboard_alone() {
+    let stack = stack_with_client();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser.set_window_size(375, 740).await.expect("phone width");
+        browser.goto(&stack.router_url("/")).await.expect("the page loads");
+        wait_until_live(&browser).await;
+        // Focus the field the way a keyboard user does, then type and press Enter.
+        let field = browser.find(Locator::Css("#index")).await.expect("the field");
+        field.click().await.expect("focus");
+        field
+            .send_keys(&format!("2000{}", char::from(fantoccini::key::Key::Enter)))
+            .await
+            .expect("typing");
+        wait_for_text(&browser, "li[data-index='2000']", PATIENCE, |text| {
+            text.contains("digits")
+        })
+        .await;
+        let overflow = browser
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert_eq!(overflow, serde_json::json!(0), "nothing sticks out sideways");
+        browser.close().await.expect("close");
+    });
+}
+
+#[test]
+fn the_page_reconnects_by_itself_after_the_api_restarts() {
+    let mut stack = stack_with_client();
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    // One runtime for the whole test: the browser session lives on it.
+    let runtime = runtime();
+    let browser = runtime.block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/"))
+            .await
+            .expect("the page loads");
+        wait_until_live(&browser).await;
+        browser
+    });
+
+    stack.api.stop();
+    runtime.block_on(async {
+        wait_for_text(&browser, ".reconnecting", PATIENCE, |text| {
+            text.contains("reconnecting")
+        })
+        .await;
+    });
+    stack.api = stack.spawn_api(stack.api_port, "api-again");
+    stack.wait_ready();
+    // Submitted by someone else after the restart: the page hears of it with no reload.
+    assert_eq!(stack.submit(33).status, 200);
+    runtime.block_on(async {
+        wait_until_live(&browser).await;
+        wait_for_text(&browser, "li[data-index='33']", PATIENCE, |text| {
+            text.contains("3524578")
+        })
+        .await;
+        browser.close().await.expect("close");
+    });
+}
