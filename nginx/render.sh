@@ -20,15 +20,9 @@ case $mode in
     : "${API_UPSTREAM:=api:5000}"
     : "${CLIENT_UPSTREAM:=client:3000}"
     : "${LISTEN_PORT:=80}"
-    : "${RATE_LIMIT_RPS:=20}"
-    case $RATE_LIMIT_RPS in
-      ''|*[!0-9]*) echo "render.sh: RATE_LIMIT_RPS must be a whole number, got '$RATE_LIMIT_RPS'" >&2; exit 2 ;;
-    esac
-    # nginx refuses a rate or burst of 0; with RATE_LIMIT_RPS=0 the zone's key is empty and the
-    # zone limits nothing, so any positive numbers do there.
-    RATE_LIMIT_ZONE_RPS=$((RATE_LIMIT_RPS > 0 ? RATE_LIMIT_RPS : 1))
-    RATE_LIMIT_BURST=$((RATE_LIMIT_ZONE_RPS * 2))
-    export API_UPSTREAM CLIENT_UPSTREAM LISTEN_PORT RATE_LIMIT_RPS RATE_LIMIT_BURST RATE_LIMIT_ZONE_RPS
+    # shellcheck source=nginx/rate-limit.envsh
+    . "$here/rate-limit.envsh"
+    export API_UPSTREAM CLIENT_UPSTREAM LISTEN_PORT
     # shellcheck disable=SC2016 # the list names the variables to replace: it must not expand
     envsubst '${API_UPSTREAM} ${CLIENT_UPSTREAM} ${LISTEN_PORT} ${RATE_LIMIT_RPS} ${RATE_LIMIT_BURST} ${RATE_LIMIT_ZONE_RPS}' \
       < "$here/templates/default.conf.template" > "$dir/site.conf"

@@ -33,8 +33,12 @@ enum Command {
     Worker,
     /// Apply the database migrations (PG*) and exit.
     Migrate,
-    /// Exit 0 if the api on this machine answers /healthz with 200 (for container health checks).
+    /// Exit 0 if the api on this machine answers /healthz with 200, or with --redis if Redis
+    /// (REDIS_*) answers PING (for container health checks of the api and the worker).
     Healthcheck {
+        /// Check Redis instead of the api: the worker's health is reaching its queue.
+        #[arg(long)]
+        redis: bool,
         /// Port of the api; defaults to PORT or 5000.
         #[arg(long)]
         port: Option<u16>,
@@ -66,7 +70,16 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Fib { n } => print_fibonacci(&n),
-        Command::Healthcheck { port, host, path } => {
+        Command::Healthcheck { redis: true, .. } => {
+            let redis = config::redis(&process_env)?;
+            runtime()?
+                .block_on(redis.ping())
+                .context("Redis does not answer")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck {
+            port, host, path, ..
+        } => {
             let port = match port {
                 Some(port) => port,
                 None => config::port(&process_env, 5000)?,

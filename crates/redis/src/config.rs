@@ -53,6 +53,16 @@ impl RedisConfig {
         ConnectionManager::new_lazy_with_config(self.client()?, config).map_err(classify)
     }
 
+    /// One PING on a fresh connection: is Redis reachable from here? (worker health checks)
+    pub async fn ping(&self) -> Result<(), BackendError> {
+        let mut connection = self.blocking_connection(Duration::ZERO).await?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
     /// A connection of its own for one blocking read, whose answer may take `block` to come.
     pub async fn blocking_connection(
         &self,

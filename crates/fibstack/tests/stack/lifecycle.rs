@@ -131,3 +131,32 @@ fn fib_prints_exact_values() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("negative"));
 }
+
+#[test]
+fn healthcheck_answers_for_the_api_and_for_the_workers_redis() {
+    let mut stack = TestStack::start(StackOptions {
+        workers: 0,
+        router: false,
+        ..StackOptions::default()
+    });
+    let check = |stack: &TestStack, args: &[&str]| {
+        stack
+            .fibstack("healthcheck")
+            .args(args)
+            .output()
+            .expect("fibstack runs")
+            .status
+            .success()
+    };
+    let port = stack.api_port.to_string();
+    assert!(check(&stack, &["--port", &port]), "the api is healthy");
+    assert!(
+        check(&stack, &["--port", &port, "--path", "/readyz"]),
+        "and ready"
+    );
+    assert!(check(&stack, &["--redis"]), "Redis answers");
+    stack.redis.stop();
+    assert!(!check(&stack, &["--redis"]), "Redis is gone");
+    stack.api.stop();
+    assert!(!check(&stack, &["--port", &port]), "the api is gone");
+}

@@ -42,9 +42,11 @@ impl Chromedriver {
     pub async fn browser(&mut self) -> Client {
         self.sessions += 1;
         let profile = self.profiles.join(format!("profile-{}", self.sessions));
+        // CHROME_BIN picks another Chromium or Chrome (CI images that ship Google Chrome).
+        let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
         let capabilities = json!({
             "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
+                "binary": binary,
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",

@@ -6,7 +6,27 @@ use std::time::Duration;
 
 use super::process::{Service, free_port, running_as_root, wait_for};
 
-const BIN: &str = "/usr/lib/postgresql/15/bin";
+/// The newest installed Postgres (Debian and Ubuntu keep each major in its own directory), or
+/// `PG_BIN` when set.
+fn bin_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("PG_BIN") {
+        return dir.into();
+    }
+    let mut majors: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("Postgres is installed under /usr/lib/postgresql (or set PG_BIN)")
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let major = entry.file_name().to_str()?.parse().ok()?;
+            Some((major, entry.path().join("bin")))
+        })
+        .filter(|(_, bin)| bin.join("postgres").exists())
+        .collect();
+    majors.sort();
+    majors
+        .pop()
+        .expect("a Postgres server under /usr/lib/postgresql")
+        .1
+}
 
 #[derive(Debug)]
 pub struct TestPostgres {
@@ -19,15 +39,12 @@ pub struct TestPostgres {
 /// Runs a Postgres tool as the `postgres` user when the test runs as root. `setpriv` execs the
 /// tool in place, so the pid we hold is the server's own and signals reach it directly.
 fn as_owner(program: &str) -> Command {
-    let path = format!("{BIN}/{program}");
+    let path = bin_dir().join(program);
     if running_as_root() {
         let mut command = Command::new("setpriv");
-        command.args([
-            "--reuid=postgres",
-            "--regid=postgres",
-            "--init-groups",
-            &path,
-        ]);
+        command
+            .args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+            .arg(&path);
         command
     } else {
         Command::new(path)
@@ -98,7 +115,7 @@ impl TestPostgres {
             "Postgres to accept connections",
             Duration::from_secs(30),
             || {
-                Command::new(format!("{BIN}/pg_isready"))
+                Command::new(bin_dir().join("pg_isready"))
                     .args(["-h", "127.0.0.1", "-p", &port, "-q"])
                     .status()
                     .ok()

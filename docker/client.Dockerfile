@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1.7
+# The web client: its wasm bundle (scripts/build-client), served by nginx on :3000 as in the
+# course, with the single-page fallback and caching rules of client/nginx/default.conf.
+#   docker build -f docker/client.Dockerfile -t fibstack-client .
+
+FROM rust:1.95.0-slim-bookworm AS builder
+# npm: wasm-opt comes from the binaryen package pinned in client/package.json.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install wasm-bindgen-cli --version 0.2.130
+WORKDIR /src
+COPY . .
+RUN scripts/build-client /out
+
+FROM nginxinc/nginx-unprivileged:1.28-alpine
+COPY client/nginx/default.conf /etc/nginx/conf.d/default.conf
+COPY --from=builder /out /usr/share/nginx/html
+USER 101
+EXPOSE 3000
+# A shell form on purpose: `|| exit 1` turns any wget failure into "unhealthy".
+# hadolint ignore=DL3025
+HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
+  CMD wget -q -O /dev/null http://127.0.0.1:3000/ || exit 1
