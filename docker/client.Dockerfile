@@ -2,16 +2,29 @@
 # The web client: its wasm bundle (scripts/build-client), served by nginx on :3000 as in the
 # course, with the single-page fallback and caching rules of client/nginx/default.conf.
 #   docker build -f docker/client.Dockerfile -t fibstack-client .
+# Dependencies compile for wasm in a layer of their own (cargo-chef).
 
-FROM rust:1.95.0-slim-bookworm AS builder
+FROM rust:1.95.0-slim-bookworm AS chef
 # npm: wasm-opt comes from the binaryen package pinned in client/package.json.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
+ && cargo install cargo-chef --version 0.1.78 --locked \
  && cargo install wasm-bindgen-cli --version 0.2.130
 WORKDIR /src
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS builder
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --locked --target wasm32-unknown-unknown --profile wasm-release \
+      -p fibstack-client --recipe-path recipe.json
+COPY client/package.json client/package-lock.json client/
+RUN npm ci --prefix client --no-audit --no-fund
 COPY . .
 RUN scripts/build-client /out
 

@@ -3,13 +3,14 @@
 #
 #   nginx/render.sh router DIR        the router template -> DIR/nginx.conf (+ DIR/site.conf)
 #   nginx/render.sh client DIR ROOT   client/nginx/default.conf serving ROOT -> DIR/nginx.conf
+#   nginx/render.sh wrap DIR          only DIR/nginx.conf, around a DIR/site.conf rendered elsewhere
 #
 # Router variables (environment): API_UPSTREAM, CLIENT_UPSTREAM, LISTEN_PORT, RATE_LIMIT_RPS.
 # Client variable: LISTEN_PORT. Start with: nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
 # The router template is the same file the container image renders with its templates/ step.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-usage="usage: render.sh router DIR | render.sh client DIR ROOT"
+usage="usage: render.sh router DIR | render.sh client DIR ROOT | render.sh wrap DIR"
 mode=${1:?$usage}
 dir=${2:?$usage}
 mkdir -p "$dir"
@@ -34,6 +35,7 @@ case $mode in
     sed -e "s|listen 3000;|listen 127.0.0.1:$LISTEN_PORT;|" -e "s|root /usr/share/nginx/html;|root $root;|" \
       < "$here/../client/nginx/default.conf" > "$dir/site.conf"
     ;;
+  wrap) [ -f "$dir/site.conf" ] || { echo "render.sh: no $dir/site.conf to wrap" >&2; exit 2; } ;;
   *) echo "render.sh: $usage" >&2; exit 2 ;;
 esac
 

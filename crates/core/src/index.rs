@@ -134,15 +134,17 @@ impl IndexPolicy {
                 } else if number.as_i64().is_some() {
                     Err(IndexError::Negative { max })
                 } else {
-                    // A float: either a fraction, or an integer too big for u64 written by a
-                    // serializer that switched to floating point.
+                    // A float. One with no fractional part is an integer as JSON Schema counts
+                    // them (`7.0`), so it is accepted; too big for u64 means past any limit.
                     let f = number.as_f64().unwrap_or(f64::NAN);
                     if f < 0.0 {
                         Err(IndexError::Negative { max })
-                    } else if f.fract() == 0.0 && f >= u64::MAX as f64 {
+                    } else if f.fract() != 0.0 {
+                        Err(IndexError::Fraction { max })
+                    } else if f >= u64::MAX as f64 {
                         Err(IndexError::TooLarge { max })
                     } else {
-                        Err(IndexError::Fraction { max })
+                        self.check(f as u64)
                     }
                 }
             }
@@ -160,6 +162,40 @@ impl IndexPolicy {
             Ok(FibIndex(n))
         }
     }
+}
+
+/// A regular expression for the decimal texts this policy accepts without trimming: digits, any
+/// leading zeros, a value at most `max`. For the OpenAPI document, so a schema-valid text is
+/// always an accepted one.
+pub fn text_pattern(max: u64) -> String {
+    let digits: Vec<u8> = max.to_string().bytes().map(|b| b - b'0').collect();
+    let len = digits.len();
+    let mut same_length = Vec::new();
+    for (i, &digit) in digits.iter().enumerate() {
+        if digit == 0 {
+            continue;
+        }
+        let prefix: String = digits[..i].iter().map(|d| char::from(b'0' + d)).collect();
+        let below = if digit == 1 {
+            "0".to_owned()
+        } else {
+            format!("[0-{}]", digit - 1)
+        };
+        let rest = len - i - 1;
+        let tail = if rest == 0 {
+            String::new()
+        } else {
+            format!("[0-9]{{{rest}}}")
+        };
+        same_length.push(format!("{prefix}{below}{tail}"));
+    }
+    same_length.push(max.to_string());
+    let shorter = if len > 1 {
+        format!("[0-9]{{1,{}}}|", len - 1)
+    } else {
+        String::new()
+    };
+    format!("^0*(?:{shorter}{})$", same_length.join("|"))
 }
 
 /// Quotes a refused input, cut short so an error never echoes a megabyte back.
@@ -220,6 +256,11 @@ mod tests {
         let p = policy();
         assert_eq!(p.parse_json(Some(&json!(7))).map(FibIndex::get), Ok(7));
         assert_eq!(p.parse_json(Some(&json!("7"))).map(FibIndex::get), Ok(7));
+        assert_eq!(p.parse_json(Some(&json!(7.0))).map(FibIndex::get), Ok(7));
+        assert_eq!(
+            p.parse_json(Some(&json!(1001.0))),
+            Err(IndexError::TooLarge { max: 1000 })
+        );
     }
 
     #[test]
@@ -259,11 +300,55 @@ mod tests {
         assert!(message.len() < 120, "{message}");
     }
 
+    #[test]
+    fn the_text_pattern_accepts_exactly_the_numbers_up_to_the_limit() {
+        for max in [0u64, 1, 9, 10, 40, 99, 100, 1000, 1205, 30_000] {
+            let pattern = regex::Regex::new(&text_pattern(max)).expect("a valid pattern");
+            for n in 0..=max + 150 {
+                let text = n.to_string();
+                assert_eq!(
+                    pattern.is_match(&text),
+                    n <= max,
+                    "{text} against max {max}"
+                );
+                assert_eq!(pattern.is_match(&format!("00{text}")), n <= max);
+            }
+            assert!(!pattern.is_match("-1") && !pattern.is_match("1.5") && !pattern.is_match(""));
+        }
+        assert_eq!(
+            text_pattern(1_000_000),
+            "^0*(?:[0-9]{1,6}|0[0-9]{6}|1000000)$"
+        );
+    }
+
+    /// Whatever a JSON body's `index` can be: numbers of every kind, text, and the wrong types.
+    fn json_values() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            "[0-9]{0,25}".prop_map(|s| json!(s)),
+            ".{0,30}".prop_map(|s| json!(s)),
+            Just(json!(null)),
+            any::<bool>().prop_map(|b| json!(b)),
+            prop::collection::vec(any::<u16>(), 0..3).prop_map(|v| json!(v)),
+        ]
+    }
+
     proptest::proptest! {
         #[test]
         fn every_number_within_the_limit_round_trips(n in 0u64..=1000) {
             proptest::prop_assert_eq!(policy().parse_str(&n.to_string()).map(FibIndex::get), Ok(n));
             proptest::prop_assert_eq!(policy().parse_json(Some(&json!(n))).map(FibIndex::get), Ok(n));
+        }
+
+        #[test]
+        fn any_json_index_is_either_within_the_limit_or_a_clear_error(value in json_values()) {
+            match policy().parse_json(Some(&value)) {
+                Ok(index) => proptest::prop_assert!(index.get() <= 1000),
+                Err(error) => proptest::prop_assert!(!error.to_string().is_empty()),
+            }
         }
 
         #[test]

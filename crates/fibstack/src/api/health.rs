@@ -61,7 +61,7 @@ pub async fn limits(State(state): State<AppState>) -> Json<fibstack_core::http::
 
 /// Prometheus text format, for operators (the router does not expose it).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, content_type = "text/plain", body = String)))]
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(jobs) = state.cache.queue_length().await {
         state

@@ -1,8 +1,12 @@
 //! The OpenAPI document, generated from the handlers' annotations and the shared HTTP types.
 
 use axum::Json;
+use axum::extract::State;
+use fibstack_core::index::text_pattern;
+use serde_json::json;
 use utoipa::OpenApi;
 
+use super::state::AppState;
 use super::{events, health, values};
 
 #[derive(OpenApi)]
@@ -38,9 +42,35 @@ use super::{events, health, values};
 #[derive(Debug)]
 pub struct ApiDoc;
 
-/// This document.
+/// This document, with this server's own index limit written into the schemas.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(with_limit(ApiDoc::openapi(), state.policy.max()))
+}
+
+/// The annotations describe shapes; `FIB_MAX_INDEX` is known only at run time. Writing it in
+/// makes every schema-valid index an accepted one, so clients and fuzzers can trust the schemas.
+fn with_limit(document: utoipa::openapi::OpenApi, max: u64) -> serde_json::Value {
+    let mut document = serde_json::to_value(document).unwrap_or_default();
+    let index_number = json!({"type": "integer", "minimum": 0, "maximum": max});
+    let index_text = json!({"type": "string", "pattern": text_pattern(max)});
+    if let Some(body) =
+        document.pointer_mut("/paths/~1values/post/requestBody/content/application~1json/schema")
+    {
+        *body = json!({
+            "type": "object",
+            "required": ["index"],
+            "properties": {"index": {"oneOf": [index_number, index_text]}},
+        });
+    }
+    if let Some(parameters) = document
+        .pointer_mut("/paths/~1values~1{index}/get/parameters")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "index") {
+            parameter["schema"] = index_number.clone();
+        }
+    }
+    document
 }

@@ -65,8 +65,8 @@ pub async fn submit(
 
 /// The latest submissions, oldest first (the course's `SELECT number FROM values`).
 #[utoipa::path(get, path = "/values/all", tag = "values",
-    params(("limit" = Option<u32>, Query, description = "How many of the latest submissions (1..=10000, default 1000)")),
-    responses((status = 200, body = [SubmittedNumber]), (status = 503, body = fibstack_core::http::ErrorBody)))]
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many of the latest submissions (default 1000)")),
+    responses((status = 200, body = [SubmittedNumber]), (status = 400, description = "A limit out of range", body = fibstack_core::http::ErrorBody), (status = 503, body = fibstack_core::http::ErrorBody)))]
 pub async fn all(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
@@ -89,8 +89,8 @@ const CURRENT_CHUNK: usize = 64;
 
 /// Index → decimal value for the most recently submitted indexes; `"Nothing yet!"` until computed.
 #[utoipa::path(get, path = "/values/current", tag = "values",
-    params(("limit" = Option<u32>, Query, description = "How many recent distinct indexes (1..=10000, default 1000)")),
-    responses((status = 200, body = std::collections::BTreeMap<String, String>), (status = 503, body = fibstack_core::http::ErrorBody)))]
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many recent distinct indexes (default 1000)")),
+    responses((status = 200, body = std::collections::BTreeMap<String, String>), (status = 400, description = "A limit out of range", body = fibstack_core::http::ErrorBody), (status = 503, body = fibstack_core::http::ErrorBody)))]
 pub async fn current(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
@@ -151,8 +151,8 @@ async fn current_entries(state: &AppState, indexes: &[FibIndex]) -> Result<Strin
 
 /// Summaries of the most recently submitted indexes, newest first.
 #[utoipa::path(get, path = "/values", tag = "values",
-    params(("limit" = Option<u32>, Query, description = "How many (1..=1000, default 100)")),
-    responses((status = 200, body = [ValueSummary]), (status = 503, body = fibstack_core::http::ErrorBody)))]
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many (default 100)")),
+    responses((status = 200, body = [ValueSummary]), (status = 400, description = "A limit out of range", body = fibstack_core::http::ErrorBody), (status = 503, body = fibstack_core::http::ErrorBody)))]
 pub async fn summaries(
     State(state): State<AppState>,
     Limit(limit): Limit<100, 1000>,

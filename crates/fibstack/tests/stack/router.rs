@@ -66,11 +66,18 @@ fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
     assert_eq!(reply.status, 429);
     assert!(reply.error().contains("too many"));
     assert!(reply.headers.get("retry-after").is_some());
+    // Another address is still served.
+    let elsewhere = crate::support::http::post_json_from(
+        [127, 0, 0, 2].into(),
+        &stack.url("/values"),
+        r#"{"index": 2}"#,
+    );
+    assert_eq!(elsewhere.status, 200, "{}", elsewhere.text);
     // Reads are not limited.
     assert!((0..20).all(|_| get(&stack.url("/values/all")).status == 200));
     assert_eq!(
         stack.submissions_count(),
-        accepted as u64,
+        accepted as u64 + 1,
         "a limited request wrote nothing"
     );
 }

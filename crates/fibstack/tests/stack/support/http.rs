@@ -85,6 +85,22 @@ pub fn post_json(url: &str, body: &str) -> Reply {
     post(url, body.to_owned(), Some("application/json"))
 }
 
+/// POST JSON from another loopback address (127.0.0.2, …), as a second client would.
+pub fn post_json_from(source: std::net::IpAddr, url: &str, body: &str) -> Reply {
+    let client = reqwest::blocking::Client::builder()
+        .local_address(source)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client");
+    reply(
+        client
+            .post(url)
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send(),
+    )
+}
+
 /// Whether anything answers at all (connection refused or reset counts as no).
 pub fn answers(url: &str) -> Option<u16> {
     client().get(url).send().ok().map(|r| r.status().as_u16())
