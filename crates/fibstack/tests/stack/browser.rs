@@ -30,6 +30,21 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
+/// Opens the page in a fresh browser, waits until it follows events, runs `test`, closes it.
+fn on_live_page(stack: &TestStack, test: impl AsyncFnOnce(&fantoccini::Client)) {
+    let mut chrome = Chromedriver::start(stack.dir.path());
+    runtime().block_on(async {
+        let browser = chrome.browser().await;
+        browser
+            .goto(&stack.router_url("/"))
+            .await
+            .expect("the page loads");
+        wait_until_live(&browser).await;
+        test(&browser).await;
+        browser.close().await.expect("close");
+    });
+}
+
 /// The page is up and following events (the "reconnecting" note is gone).
 async fn wait_until_live(browser: &fantoccini::Client) {
     wait_for_text(browser, "h3", PATIENCE, |text| {
@@ -108,22 +123,15 @@ fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser() {
 #[test]
 fn a_bad_index_is_explained_next_to_the_form_and_nothing_is_sent() {
     let stack = stack_with_client();
-    let mut chrome = Chromedriver::start(stack.dir.path());
-    runtime().block_on(async {
-        let browser = chrome.browser().await;
-        browser
-            .goto(&stack.router_url("/"))
-            .await
-            .expect("the page loads");
-        wait_until_live(&browser).await;
+    on_live_page(&stack, async |browser| {
         for (typed, words) in [
             ("abc", "whole number"),
             ("-5", "negative"),
             ("7.5", "fraction"),
             ("2000000", "limit of 1000000"),
         ] {
-            submit_index(&browser, typed).await;
-            wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+            submit_index(browser, typed).await;
+            wait_for_text(browser, "#index-problem", PATIENCE, |text| {
                 text.contains(words)
             })
             .await;
@@ -140,8 +148,7 @@ fn a_bad_index_is_explained_next_to_the_form_and_nothing_is_sent() {
                 "{typed} marks the field invalid"
             );
         }
-        assert!(!exists(&browser, ".values li").await, "no row was added");
-        browser.close().await.expect("close");
+        assert!(!exists(browser, ".values li").await, "no row was added");
     });
     assert_eq!(stack.submissions_count(), 0, "nothing was sent");
 }
@@ -152,25 +159,17 @@ fn the_page_checks_input_by_the_servers_own_limit() {
         env: vec![("FIB_MAX_INDEX", "500".to_owned())],
         ..StackOptions::default()
     });
-    let mut chrome = Chromedriver::start(stack.dir.path());
-    runtime().block_on(async {
-        let browser = chrome.browser().await;
-        browser
-            .goto(&stack.router_url("/"))
-            .await
-            .expect("the page loads");
-        wait_until_live(&browser).await;
-        submit_index(&browser, "501").await;
-        wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+    on_live_page(&stack, async |browser| {
+        submit_index(browser, "501").await;
+        wait_for_text(browser, "#index-problem", PATIENCE, |text| {
             text.contains("limit of 500")
         })
         .await;
-        submit_index(&browser, "500").await;
-        wait_for_text(&browser, "li[data-index='500']", PATIENCE, |text| {
+        submit_index(browser, "500").await;
+        wait_for_text(browser, "li[data-index='500']", PATIENCE, |text| {
             text.contains("digits")
         })
         .await;
-        browser.close().await.expect("close");
     });
     assert_eq!(
         stack.submissions_count(),
@@ -249,20 +248,22 @@ fn the_other_page_renders_and_links_back_without_a_reload() {
 #[test]
 fn the_page_works_at_phone_width_with_the_keyboard_alone() {
     let stack = stack_with_client();
-    let mut chrome = Chromedriver::start(stack.dir.path());
-    runtime().block_on(async {
-        let browser = chrome.browser().await;
-        browser.set_window_size(375, 740).await.expect("phone width");
-        browser.goto(&stack.router_url("/")).await.expect("the page loads");
-        wait_until_live(&browser).await;
+    on_live_page(&stack, async |browser| {
+        browser
+            .set_window_size(375, 740)
+            .await
+            .expect("phone width");
         // Focus the field the way a keyboard user does, then type and press Enter.
-        let field = browser.find(Locator::Css("#index")).await.expect("the field");
+        let field = browser
+            .find(Locator::Css("#index"))
+            .await
+            .expect("the field");
         field.click().await.expect("focus");
         field
             .send_keys(&format!("2000{}", char::from(fantoccini::key::Key::Enter)))
             .await
             .expect("typing");
-        wait_for_text(&browser, "li[data-index='2000']", PATIENCE, |text| {
+        wait_for_text(browser, "li[data-index='2000']", PATIENCE, |text| {
             text.contains("digits")
         })
         .await;
@@ -273,8 +274,11 @@ fn the_page_works_at_phone_width_with_the_keyboard_alone() {
             )
             .await
             .expect("script");
-        assert_eq!(overflow, serde_json::json!(0), "nothing sticks out sideways");
-        browser.close().await.expect("close");
+        assert_eq!(
+            overflow,
+            serde_json::json!(0),
+            "nothing sticks out sideways"
+        );
     });
 }
 
