@@ -290,11 +290,12 @@ impl JobStream {
                 keys::queued(index),
                 event_json(index, ValueStatus::Failed, None)?,
             ),
-            // An unreadable entry has no index to mark; it is just dropped.
+            // An unreadable entry has no index to mark or announce; it is just dropped (the
+            // failure hash it gets is one fixed key, remembered for a while like any other).
             Err(_) => (
                 "fib:failed:unreadable".to_owned(),
                 "fib:queued:unreadable".to_owned(),
-                String::from("{}"),
+                String::new(),
             ),
         };
         let _: i64 = FAIL
