@@ -1,9 +1,7 @@
 //! What the page shows, as plain data: no DOM, no network, tested natively.
 
 use fibstack_core::http::{ValueEvent, ValueStatus, ValueSummary};
-
-/// Digits above which a value is shown shortened, with copy and download for the whole.
-pub const SHOWN_WHOLE_UP_TO: u64 = 40;
+use fibstack_core::summary::PREVIEW_WHOLE_UP_TO;
 
 /// The calculated-values list, newest first, as the server last described it plus what this
 /// tab has submitted since.
@@ -90,7 +88,8 @@ pub enum Shown {
 pub fn shown(row: &ValueSummary) -> Shown {
     match (row.status, &row.preview, row.digits) {
         (ValueStatus::Failed, _, _) => Shown::Failed,
-        (ValueStatus::Done, Some(preview), Some(digits)) if digits > SHOWN_WHOLE_UP_TO => {
+        // Longer than this, the server's preview is shortened: offer copy and download too.
+        (ValueStatus::Done, Some(preview), Some(digits)) if digits > PREVIEW_WHOLE_UP_TO as u64 => {
             Shown::Shortened {
                 preview: preview.clone(),
                 digits,

@@ -177,31 +177,20 @@ pub async fn summaries(
 }
 
 fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {
-    let index = index.get();
-    match cached {
-        CachedState::Done(stored) => ValueSummary {
-            index,
-            status: ValueStatus::Done,
-            digits: Some(stored.digits),
-            preview: Some(stored.preview),
-            computed_at: stored
-                .computed_at
-                .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        },
-        CachedState::Failed => ValueSummary {
-            index,
-            status: ValueStatus::Failed,
-            digits: None,
-            preview: None,
-            computed_at: None,
-        },
-        CachedState::Unknown => ValueSummary {
-            index,
-            status: ValueStatus::Pending,
-            digits: None,
-            preview: None,
-            computed_at: None,
-        },
+    let (status, stored) = match cached {
+        CachedState::Done(stored) => (ValueStatus::Done, Some(stored)),
+        CachedState::Failed => (ValueStatus::Failed, None),
+        CachedState::Unknown => (ValueStatus::Pending, None),
+    };
+    ValueSummary {
+        index: index.get(),
+        status,
+        digits: stored.as_ref().map(|stored| stored.digits),
+        computed_at: stored
+            .as_ref()
+            .and_then(|stored| stored.computed_at)
+            .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        preview: stored.map(|stored| stored.preview),
     }
 }
 

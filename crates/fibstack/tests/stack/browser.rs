@@ -30,18 +30,25 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-/// Opens the page in a fresh browser, waits until it follows events, runs `test`, closes it.
-fn on_live_page(stack: &TestStack, test: impl AsyncFnOnce(&fantoccini::Client)) {
+/// Opens `path` through the router in a fresh browser, runs `test`, closes the browser.
+fn on_page(stack: &TestStack, path: &str, test: impl AsyncFnOnce(&fantoccini::Client)) {
     let mut chrome = Chromedriver::start(stack.dir.path());
     runtime().block_on(async {
         let browser = chrome.browser().await;
         browser
-            .goto(&stack.router_url("/"))
+            .goto(&stack.router_url(path))
             .await
             .expect("the page loads");
-        wait_until_live(&browser).await;
         test(&browser).await;
         browser.close().await.expect("close");
+    });
+}
+
+/// The calculator page, once it follows events.
+fn on_live_page(stack: &TestStack, test: impl AsyncFnOnce(&fantoccini::Client)) {
+    on_page(stack, "/", async move |browser| {
+        wait_until_live(browser).await;
+        test(browser).await;
     });
 }
 
@@ -182,40 +189,27 @@ fn the_page_checks_input_by_the_servers_own_limit() {
 fn an_api_that_is_down_shows_an_error_rather_than_a_blank_page() {
     let mut stack = stack_with_client();
     stack.api.stop();
-    let mut chrome = Chromedriver::start(stack.dir.path());
-    runtime().block_on(async {
-        let browser = chrome.browser().await;
-        browser
-            .goto(&stack.router_url("/"))
-            .await
-            .expect("the page loads");
-        let trouble = wait_for_text(&browser, ".trouble", PATIENCE, |text| !text.is_empty()).await;
+    on_page(&stack, "/", async |browser| {
+        let trouble = wait_for_text(browser, ".trouble", PATIENCE, |text| !text.is_empty()).await;
         assert!(trouble.contains("unavailable"), "{trouble}");
-        wait_for_text(&browser, "label[for=index]", PATIENCE, |text| {
+        wait_for_text(browser, "label[for=index]", PATIENCE, |text| {
             text == "Enter your index:"
         })
         .await;
 
-        submit_index(&browser, "7").await;
-        wait_for_text(&browser, "#index-problem", PATIENCE, |text| {
+        submit_index(browser, "7").await;
+        wait_for_text(browser, "#index-problem", PATIENCE, |text| {
             text.contains("unavailable")
         })
         .await;
-        browser.close().await.expect("close");
     });
 }
 
 #[test]
 fn the_other_page_renders_and_links_back_without_a_reload() {
     let stack = stack_with_client();
-    let mut chrome = Chromedriver::start(stack.dir.path());
-    runtime().block_on(async {
-        let browser = chrome.browser().await;
-        browser
-            .goto(&stack.router_url("/otherpage"))
-            .await
-            .expect("the page loads");
-        wait_for_text(&browser, "main p", PATIENCE, |text| {
+    on_page(&stack, "/otherpage", async |browser| {
+        wait_for_text(browser, "main p", PATIENCE, |text| {
             text == "I'm some other page!"
         })
         .await;
@@ -230,7 +224,7 @@ fn the_other_page_renders_and_links_back_without_a_reload() {
             .click()
             .await
             .expect("click");
-        wait_for_text(&browser, "label[for=index]", PATIENCE, |text| {
+        wait_for_text(browser, "label[for=index]", PATIENCE, |text| {
             text == "Enter your index:"
         })
         .await;
@@ -241,7 +235,6 @@ fn the_other_page_renders_and_links_back_without_a_reload() {
             .await
             .expect("script");
         assert_eq!(same, serde_json::Value::Bool(true), "no reload happened");
-        browser.close().await.expect("close");
     });
 }
 
