@@ -21,8 +21,9 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
-RUN cargo chef cook --locked --target wasm32-unknown-unknown --profile wasm-release \
-      -p fibstack-client --recipe-path recipe.json
+# Into target/client-wasm, where scripts/build-client compiles the client.
+RUN CARGO_TARGET_DIR=target/client-wasm cargo chef cook --locked --target wasm32-unknown-unknown \
+      --profile wasm-release -p fibstack-client --recipe-path recipe.json
 COPY client/package.json client/package-lock.json client/
 RUN npm ci --prefix client --no-audit --no-fund
 COPY . .

@@ -12,6 +12,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends m4 \
  && rm -rf /var/lib/apt/lists/*
 RUN cargo install cargo-chef --version 0.1.78 --locked
+# These images run the api and the worker, never the all-in-one app: no client to embed.
+ENV FIBSTACK_EMBED_CLIENT=0
 WORKDIR /src
 
 FROM chef AS planner

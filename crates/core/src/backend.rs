@@ -1,4 +1,4 @@
-//! The error every storage adapter (Postgres, Redis) returns.
+//! The error every storage adapter (Postgres, Redis, the embedded SQLite store) returns.
 //!
 //! Callers only need to know whether a backing service is unreachable (answer 503, retry later) or
 //! something is wrong that retrying will not fix (answer 500, log the cause).
@@ -10,6 +10,8 @@ use std::fmt;
 pub enum Service {
     Postgres,
     Redis,
+    /// The all-in-one binary's embedded store.
+    Sqlite,
 }
 
 impl fmt::Display for Service {
@@ -17,6 +19,7 @@ impl fmt::Display for Service {
         f.write_str(match self {
             Service::Postgres => "Postgres",
             Service::Redis => "Redis",
+            Service::Sqlite => "the embedded SQLite store",
         })
     }
 }

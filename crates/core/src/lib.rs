@@ -6,6 +6,7 @@
 //! - [`summary`]: how a long decimal value is shortened for lists.
 //! - [`http`]: the JSON shapes of the HTTP contract, shared by the api and the web client.
 //! - [`backend`]: the error every storage adapter reports, so callers can tell "down" from "broken".
+//! - [`store`]: the traits between the roles and their storage, and the types they exchange.
 //!
 //! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
 //! so validation has exactly one definition on both sides of the wire.
@@ -15,6 +16,7 @@ pub mod backend;
 pub mod fib;
 pub mod http;
 pub mod index;
+pub mod store;
 pub mod summary;
 
 pub use backend::{BackendError, Service};

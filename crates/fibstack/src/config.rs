@@ -71,12 +71,19 @@ pub fn port(env: &impl Lookup, default: u16) -> Result<u16, ConfigError> {
     parse_or(env, "PORT", default, "a port number from 0 to 65535")
 }
 
+/// `FIB_WORKERS`: worker loops in the all-in-one process; one per core when unset. 0 runs no
+/// computations: jobs wait in the store for a later start (or for workers elsewhere).
+pub fn workers(env: &impl Lookup) -> Result<usize, ConfigError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    parse_or(env, "FIB_WORKERS", cores, "a whole number")
+}
+
 /// `HOST`: the address to listen on.
-pub fn host(env: &impl Lookup) -> Result<std::net::IpAddr, ConfigError> {
+pub fn host(env: &impl Lookup, default: std::net::IpAddr) -> Result<std::net::IpAddr, ConfigError> {
     parse_or(
         env,
         "HOST",
-        std::net::IpAddr::from([0, 0, 0, 0]),
+        default,
         "an IP address such as 0.0.0.0 or 127.0.0.1",
     )
 }
@@ -192,6 +199,82 @@ pub fn queue(env: &impl Lookup) -> Result<QueueSettings, ConfigError> {
     })
 }
 
+/// Where the all-in-one process keeps each kind of data.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// `PGHOST` set: Postgres; unset: the embedded store.
+    pub submissions: Option<PgConfig>,
+    /// `REDIS_HOST` set: Redis; unset: the embedded store.
+    pub values: Option<RedisConfig>,
+    /// `FIBSTACK_DATA_DIR`: where the embedded store's file lives, when either part uses it.
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Storage {
+    pub fn uses_embedded(&self) -> bool {
+        self.submissions.is_none() || self.values.is_none()
+    }
+}
+
+/// Postgres and Redis when configured, the embedded store for what is not (`fibstack all`).
+/// A variable of a service whose host is unset is a mistake worth stopping for: the user meant
+/// that service, and silently using the embedded store instead would hide their data.
+pub fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
+    let submissions = if get(env, "PGHOST").is_some() {
+        Some(postgres(env)?)
+    } else {
+        refuse_orphans(
+            env,
+            "PGHOST",
+            &["PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"],
+        )?;
+        None
+    };
+    let values = if get(env, "REDIS_HOST").is_some() {
+        Some(redis(env)?)
+    } else {
+        refuse_orphans(env, "REDIS_HOST", &["REDIS_PORT", "REDIS_PASSWORD"])?;
+        None
+    };
+    Ok(Storage {
+        submissions,
+        values,
+        data_dir: data_dir(env),
+    })
+}
+
+fn refuse_orphans(
+    env: &impl Lookup,
+    host: &'static str,
+    others: &[&'static str],
+) -> Result<(), ConfigError> {
+    match others.iter().find(|&&other| get(env, other).is_some()) {
+        Some(&other) => Err(ConfigError::new(
+            other,
+            format!(
+                "is set but {host} is not; set {host} too, or unset {other} for the embedded store"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `FIBSTACK_DATA_DIR`, else the user's data directory (`$XDG_DATA_HOME/fibstack`, or
+/// `~/.local/share/fibstack`), else `fibstack-data` under the working directory.
+fn data_dir(env: &impl Lookup) -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(dir) = get(env, "FIBSTACK_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(xdg) = get(env, "XDG_DATA_HOME") {
+        return PathBuf::from(xdg).join("fibstack");
+    }
+    match get(env, "HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/fibstack"),
+        None => PathBuf::from("fibstack-data"),
+    }
+}
+
 /// `LOG_FORMAT`: `json` for containers, anything else human.
 pub fn json_logs(env: &impl Lookup) -> bool {
     get(env, "LOG_FORMAT").is_some_and(|format| format.trim().eq_ignore_ascii_case("json"))
@@ -222,6 +305,31 @@ mod tests {
         assert_eq!(port(&empty, 5000), Ok(5000));
         let queue = queue(&empty).expect("defaults are valid");
         assert_eq!(queue.max_deliveries, 3);
+    }
+
+    #[test]
+    fn unset_services_mean_the_embedded_store() {
+        let storage = storage(&env(&[("HOME", "/home/ada")])).expect("valid");
+        assert!(storage.submissions.is_none() && storage.values.is_none());
+        assert_eq!(
+            storage.data_dir,
+            std::path::PathBuf::from("/home/ada/.local/share/fibstack")
+        );
+        let storage = storage_with(&[("REDIS_HOST", "r"), ("FIBSTACK_DATA_DIR", "/data")]);
+        assert!(storage.submissions.is_none() && storage.values.is_some());
+        assert_eq!(storage.data_dir, std::path::PathBuf::from("/data"));
+    }
+
+    #[test]
+    fn a_service_variable_without_its_host_is_refused() {
+        let orphan = storage(&env(&[("PGDATABASE", "fibs")])).map_err(|e| e.variable);
+        assert_eq!(orphan.err(), Some("PGDATABASE"));
+        let orphan = storage(&env(&[("REDIS_PORT", "6380")])).map_err(|e| e.variable);
+        assert_eq!(orphan.err(), Some("REDIS_PORT"));
+    }
+
+    fn storage_with(pairs: &[(&str, &str)]) -> Storage {
+        storage(&env(pairs)).expect("valid")
     }
 
     #[test]

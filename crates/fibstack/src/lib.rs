@@ -1,18 +1,23 @@
 //! fibstack: the Fibonacci calculator as a real multi-service system, in one binary.
 //!
 //! # Layout
-//! - [`api`]: the HTTP contract (axum) over Postgres and Redis.
-//! - [`worker`]: takes jobs from the Redis stream, computes, stores, announces.
+//! - [`api`]: the HTTP contract (axum) over its storage.
+//! - [`worker`]: takes jobs from the queue, computes, stores, announces.
+//! - [`all`]: both, and the web client ([`web`]), in one process: the default command.
+//! - [`backends`]: opens the storage each role works on: Postgres and Redis, or the embedded store.
 //! - [`config`]: the environment, read once and checked, each problem named by its variable.
 //! - [`healthcheck`]: the probe container `HEALTHCHECK`s run.
 //! - [`telemetry`], [`shutdown`]: shared by every role.
 //!
 //! The arithmetic, the index type and the HTTP types live in `fibstack-core`; the storage
-//! adapters in `fibstack-postgres` and `fibstack-redis`.
+//! adapters in `fibstack-postgres`, `fibstack-redis` and `fibstack-embedded`.
 
+pub mod all;
 pub mod api;
+pub mod backends;
 pub mod config;
 pub mod healthcheck;
 pub mod shutdown;
 pub mod telemetry;
+pub mod web;
 pub mod worker;

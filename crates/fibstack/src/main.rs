@@ -5,13 +5,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use fibstack::all::{self, AllSettings};
 use fibstack::api::{Api, ApiSettings};
+use fibstack::backends::{self, ApiStorage};
 use fibstack::config::{self, process_env};
-use fibstack::worker::{self, WorkerSettings};
-use fibstack::{healthcheck, shutdown, telemetry};
+use fibstack::{healthcheck, shutdown, telemetry, worker};
 use fibstack_core::IndexPolicy;
 use fibstack_core::fib::fibonacci;
 use fibstack_core::index::MAX_SUPPORTED_INDEX;
+use fibstack_core::store::SubmissionLog;
 use fibstack_postgres::Submissions;
 
 #[derive(Debug, Parser)]
@@ -21,12 +23,19 @@ use fibstack_postgres::Submissions;
     about = "Exact Fibonacci numbers as a multi-service system"
 )]
 struct Cli {
+    /// What to run; `all` when omitted.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole app in one process (the default): client, api and workers on 127.0.0.1:3050.
+    ///
+    /// The web client at /, the api under /api, FIB_WORKERS workers (one per core). Data goes
+    /// to an embedded SQLite file in FIBSTACK_DATA_DIR, or to Postgres (PGHOST, …) and Redis
+    /// (REDIS_HOST, …) when they are set. HOST and PORT change the address.
+    All,
     /// Serve the HTTP api (PORT, default 5000) over Postgres (PG*) and Redis (REDIS_*).
     Api,
     /// Compute queued jobs from Redis (REDIS_*).
@@ -58,7 +67,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli.command.unwrap_or(Command::All)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("fibstack: {error:#}");
@@ -92,30 +101,45 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::All => {
+            telemetry::init(config::json_logs(&process_env));
+            let settings = AllSettings {
+                host: config::host(&process_env, [127, 0, 0, 1].into())?,
+                port: config::port(&process_env, 3050)?,
+                policy: config::index_policy(&process_env)?,
+                storage: config::storage(&process_env)?,
+                queue: config::queue(&process_env)?,
+                workers: config::workers(&process_env)?,
+            };
+            runtime()?.block_on(async { all::run(settings, shutdown::on_signal()).await })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Api => {
             telemetry::init(config::json_logs(&process_env));
             let settings = ApiSettings {
-                host: config::host(&process_env)?,
+                host: config::host(&process_env, [0, 0, 0, 0].into())?,
                 port: config::port(&process_env, 5000)?,
                 policy: config::index_policy(&process_env)?,
-                postgres: config::postgres(&process_env)?,
-                redis: config::redis(&process_env)?,
-                queue: config::queue(&process_env)?,
             };
+            let postgres = config::postgres(&process_env)?;
+            let redis = config::redis(&process_env)?;
+            let queue = config::queue(&process_env)?;
             runtime()?.block_on(async {
-                let api = Api::build(settings, shutdown::on_signal()).await?;
+                let storage = ApiStorage::external(&postgres, &redis, &queue)?;
+                let api = Api::build(settings, storage, shutdown::on_signal()).await?;
                 api.run_until_stopped().await
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker => {
             telemetry::init(config::json_logs(&process_env));
-            let settings = WorkerSettings {
-                policy: config::index_policy(&process_env)?,
-                redis: config::redis(&process_env)?,
-                queue: config::queue(&process_env)?,
-            };
-            runtime()?.block_on(async { worker::run(settings, shutdown::on_signal()).await })?;
+            let policy = config::index_policy(&process_env)?;
+            let redis = config::redis(&process_env)?;
+            let queue = config::queue(&process_env)?;
+            runtime()?.block_on(async {
+                let jobs = backends::redis_jobs(&redis, &queue, policy, worker::unique_name())?;
+                worker::run(jobs, shutdown::on_signal()).await
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -3,7 +3,7 @@
 //! # Layout
 //! - [`config`]: connection settings from the libpq variables (`PGHOST`, `PGPORT`, …).
 //! - [`submissions`]: [`Submissions`], the queries the api needs, over a shared pool.
-//! - `migrations/`: versioned schema, embedded in the binary and applied by [`Submissions::migrate`].
+//! - `migrations/`: versioned schema, embedded in the binary and applied by `SubmissionLog::migrate`.
 //!   sqlx takes a Postgres advisory lock while migrating, so replicas starting together are safe.
 
 mod config;
@@ -11,4 +11,4 @@ mod errors;
 mod submissions;
 
 pub use config::PgConfig;
-pub use submissions::{RecentIndex, Submissions};
+pub use submissions::Submissions;

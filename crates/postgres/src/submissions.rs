@@ -1,17 +1,11 @@
 //! The queries behind the HTTP contract, over one shared pool.
 
-use chrono::{DateTime, Utc};
+use async_trait::async_trait;
+use fibstack_core::store::SubmissionLog;
 use fibstack_core::{BackendError, FibIndex, IndexPolicy};
 use sqlx::PgPool;
 
 use crate::errors::classify;
-
-/// An index and the time it was last submitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentIndex {
-    pub index: FibIndex,
-    pub last_submitted_at: DateTime<Utc>,
-}
 
 /// The submissions table and its per-index digest. Cheap to clone: it is a pool handle.
 #[derive(Debug, Clone)]
@@ -32,9 +26,18 @@ impl Submissions {
         }
     }
 
+    fn index_from_row(&self, n: i64) -> Result<FibIndex, BackendError> {
+        self.stored
+            .parse_str(&n.to_string())
+            .map_err(|error| BackendError::unexpected(fibstack_core::Service::Postgres, error))
+    }
+}
+
+#[async_trait]
+impl SubmissionLog for Submissions {
     /// Applies the versioned migrations that are missing. Safe to run from several processes
     /// at once: sqlx serialises them with an advisory lock.
-    pub async fn migrate(&self) -> Result<(), BackendError> {
+    async fn migrate(&self) -> Result<(), BackendError> {
         MIGRATOR.run(&self.pool).await.map_err(|error| match error {
             sqlx::migrate::MigrateError::Execute(inner) => classify(inner),
             other => BackendError::unexpected(fibstack_core::Service::Postgres, other),
@@ -42,7 +45,7 @@ impl Submissions {
     }
 
     /// Records one submission.
-    pub async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
+    async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
         // One statement, one round trip: the history row and the per-index digest together.
         sqlx::query(
             "WITH s AS (INSERT INTO submissions (number) VALUES ($1) RETURNING id, number, submitted_at)
@@ -60,7 +63,7 @@ impl Submissions {
     }
 
     /// The latest `limit` submissions, oldest first (the course's `/values/all`).
-    pub async fn latest(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
+    async fn latest(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
         let rows: Vec<i64> = sqlx::query_scalar(
             "SELECT number FROM
                (SELECT id, number FROM submissions ORDER BY id DESC LIMIT $1) latest
@@ -74,27 +77,20 @@ impl Submissions {
     }
 
     /// The `limit` most recently submitted distinct indexes, newest first.
-    pub async fn recent_indexes(&self, limit: u32) -> Result<Vec<RecentIndex>, BackendError> {
-        let rows: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT number, last_submitted_at FROM indexes
+    async fn recent_indexes(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT number FROM indexes
              ORDER BY last_submission_id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        rows.into_iter()
-            .map(|(n, last_submitted_at)| {
-                Ok(RecentIndex {
-                    index: self.index_from_row(n)?,
-                    last_submitted_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|n| self.index_from_row(n)).collect()
     }
 
     /// Whether the index was ever submitted.
-    pub async fn contains(&self, index: FibIndex) -> Result<bool, BackendError> {
+    async fn contains(&self, index: FibIndex) -> Result<bool, BackendError> {
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM indexes WHERE number = $1)")
             .bind(to_sql(index))
             .fetch_one(&self.pool)
@@ -102,28 +98,13 @@ impl Submissions {
             .map_err(classify)
     }
 
-    /// Total submissions ever recorded.
-    pub async fn count(&self) -> Result<u64, BackendError> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM submissions")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
     /// A round trip, for readiness.
-    pub async fn ping(&self) -> Result<(), BackendError> {
+    async fn ping(&self) -> Result<(), BackendError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
             .map_err(classify)?;
         Ok(())
-    }
-
-    fn index_from_row(&self, n: i64) -> Result<FibIndex, BackendError> {
-        self.stored
-            .parse_str(&n.to_string())
-            .map_err(|error| BackendError::unexpected(fibstack_core::Service::Postgres, error))
     }
 }
 

@@ -1,53 +1,15 @@
 //! The api's side of Redis: queue jobs, read values and statuses.
 
-use chrono::{DateTime, Utc};
+use std::time::{Duration, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use fibstack_core::store::{CachedState, Enqueued, Lookup, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex, Service};
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
 use crate::errors::classify;
 use crate::keys;
-
-/// What [`ValueCache::enqueue`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enqueued {
-    /// A new job is on the stream.
-    Added,
-    /// A job for this index is already waiting or running.
-    AlreadyQueued,
-    /// The value is already stored.
-    AlreadyDone,
-    /// The index failed recently and is not retried yet.
-    Failed,
-    /// The queue holds its limit of jobs; nothing was added.
-    QueueFull,
-}
-
-/// A computed value as the cache holds it, without the digits themselves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredValue {
-    pub digits: u64,
-    pub preview: String,
-    pub computed_at: Option<DateTime<Utc>>,
-}
-
-/// What the cache knows about one index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CachedState {
-    Done(StoredValue),
-    Failed,
-    /// Queued, running, or evicted from the cache: the caller decides with the record in Postgres.
-    Unknown,
-}
-
-/// One index's whole value, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    Value(String),
-    Failed,
-    /// Queued, running, or evicted.
-    Missing,
-}
 
 /// The value cache and job queue as the api uses them. Cheap to clone.
 #[derive(Clone)]
@@ -78,8 +40,24 @@ impl ValueCache {
         }
     }
 
+    fn invocation(&self, index: FibIndex) -> redis::ScriptInvocation<'static> {
+        let mut invocation = self.enqueue.prepare_invoke();
+        invocation
+            .key(keys::value(index))
+            .key(keys::failed(index))
+            .key(keys::queued(index))
+            .key(keys::JOBS)
+            .arg(index.get())
+            .arg(self.queue_limit)
+            .arg(keys::GROUP);
+        invocation
+    }
+}
+
+#[async_trait]
+impl ValueStore for ValueCache {
     /// Queues a job for `index` unless it is stored, failed or already queued.
-    pub async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
         let outcome: String = self
             .invocation(index)
             .invoke_async(&mut self.connection.clone())
@@ -88,8 +66,8 @@ impl ValueCache {
         parse_enqueued(&outcome)
     }
 
-    /// [`ValueCache::enqueue`] for several indexes in one round trip.
-    pub async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
+    /// [`ValueStore::enqueue`] for several indexes in one round trip.
+    async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
@@ -109,21 +87,8 @@ impl ValueCache {
             .collect()
     }
 
-    fn invocation(&self, index: FibIndex) -> redis::ScriptInvocation<'static> {
-        let mut invocation = self.enqueue.prepare_invoke();
-        invocation
-            .key(keys::value(index))
-            .key(keys::failed(index))
-            .key(keys::queued(index))
-            .key(keys::JOBS)
-            .arg(index.get())
-            .arg(self.queue_limit)
-            .arg(keys::GROUP);
-        invocation
-    }
-
     /// The state of each index, in one round trip.
-    pub async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError> {
+    async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
@@ -149,7 +114,7 @@ impl ValueCache {
     }
 
     /// The whole value of one index, or whether it failed, in one round trip.
-    pub async fn lookup(&self, index: FibIndex) -> Result<Lookup, BackendError> {
+    async fn lookup(&self, index: FibIndex) -> Result<Lookup, BackendError> {
         let (value, failed): (Option<String>, bool) = redis::pipe()
             .hget(keys::value(index), "value")
             .exists(keys::failed(index))
@@ -164,7 +129,7 @@ impl ValueCache {
     }
 
     /// The whole decimal value of each index that is stored.
-    pub async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError> {
+    async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
@@ -178,7 +143,7 @@ impl ValueCache {
     }
 
     /// Jobs waiting or running.
-    pub async fn queue_length(&self) -> Result<u64, BackendError> {
+    async fn queue_length(&self) -> Result<u64, BackendError> {
         redis::cmd("XLEN")
             .arg(keys::JOBS)
             .query_async(&mut self.connection.clone())
@@ -187,7 +152,7 @@ impl ValueCache {
     }
 
     /// A round trip, for readiness.
-    pub async fn ping(&self) -> Result<(), BackendError> {
+    async fn ping(&self) -> Result<(), BackendError> {
         redis::cmd("PING")
             .query_async::<String>(&mut self.connection.clone())
             .await
@@ -220,7 +185,7 @@ fn parse_state(fields: &Value, failed: &Value) -> CachedState {
                 computed_at: at
                     .as_deref()
                     .and_then(|ms| ms.parse().ok())
-                    .and_then(DateTime::from_timestamp_millis),
+                    .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)),
             }),
             Err(_) => CachedState::Unknown,
         },

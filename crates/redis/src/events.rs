@@ -6,20 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use fibstack_core::http::ValueEvent;
+use fibstack_core::store::RelayedEvent;
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
 use crate::config::RedisConfig;
 use crate::keys;
-
-/// What an api replica passes on to its SSE clients.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RelayedEvent {
-    /// An index changed status.
-    Changed(ValueEvent),
-    /// Events may have been missed (the subscription was re-established): re-read the state.
-    Resync,
-}
 
 /// Subscribes to the event channel and forwards each event to a broadcast channel, reconnecting
 /// with backoff whenever Redis goes away.

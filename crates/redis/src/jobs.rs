@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
+use fibstack_core::store::{Job, JobSource};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
 use redis::aio::{ConnectionManager, MultiplexedConnection};
@@ -34,16 +36,6 @@ pub struct JobStreamSettings {
     pub cache_budget: u64,
 }
 
-/// One delivery of a job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    pub entry_id: String,
-    /// The index, or why the entry could not be read as one (such a job can only fail).
-    pub index: Result<FibIndex, String>,
-    /// How many times the job has been handed out, this time included.
-    pub deliveries: u64,
-}
-
 /// A worker's connection to the job stream.
 pub struct JobStream {
     config: RedisConfig,
@@ -55,6 +47,8 @@ pub struct JobStream {
     policy: IndexPolicy,
     next_reclaim: Instant,
     reclaim_cursor: String,
+    /// Whether this worker has joined the group since it started (or since Redis lost it).
+    joined: bool,
 }
 
 impl std::fmt::Debug for JobStream {
@@ -88,15 +82,12 @@ impl JobStream {
             policy,
             next_reclaim: Instant::now(),
             reclaim_cursor: "0-0".to_owned(),
+            joined: false,
         })
     }
 
-    pub fn settings(&self) -> &JobStreamSettings {
-        &self.settings
-    }
-
     /// Joins the consumer group, creating the stream and the group if this is a fresh Redis.
-    pub async fn join(&mut self) -> Result<(), BackendError> {
+    async fn join(&mut self) -> Result<(), BackendError> {
         let created: redis::RedisResult<()> = self
             .commands
             .xgroup_create_mkstream(keys::JOBS, keys::GROUP, "0")
@@ -105,36 +96,6 @@ impl JobStream {
             Ok(()) => Ok(()),
             Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
             Err(error) => Err(classify(error)),
-        }
-    }
-
-    /// The next job: a stale one from a dead worker when one is due, else a new one, waiting up
-    /// to the block time. `None` when nothing came; call again.
-    pub async fn next(&mut self) -> Result<Option<Job>, BackendError> {
-        if Instant::now() >= self.next_reclaim {
-            if let Some(job) = self.reclaim_one().await? {
-                return Ok(Some(job));
-            }
-            self.forget_departed_consumers().await?;
-            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
-        }
-        let block = self
-            .settings
-            .block
-            .min(self.next_reclaim.saturating_duration_since(Instant::now()))
-            .max(Duration::from_millis(1));
-        match self.read_new(block).await {
-            Ok(job) => Ok(job),
-            Err(error) => {
-                // The connection may be half-way through a reply: start the next read afresh.
-                self.reader = None;
-                if error.code() == Some("NOGROUP") {
-                    // Redis lost its data (restart without persistence): join again.
-                    self.join().await?;
-                    return Ok(None);
-                }
-                Err(classify(error))
-            }
         }
     }
 
@@ -234,15 +195,67 @@ impl JobStream {
         Ok(())
     }
 
+    fn job_from(&self, entry: StreamId, deliveries: u64) -> Job {
+        let index = match entry.get::<String>("index") {
+            Some(raw) => self
+                .policy
+                .parse_str(&raw)
+                .map_err(|error| format!("job {raw:?} is not a valid index: {error}")),
+            None => Err("job has no index field".to_owned()),
+        };
+        Job {
+            id: entry.id,
+            index,
+            deliveries,
+        }
+    }
+}
+
+#[async_trait]
+impl JobSource for JobStream {
+    /// The next job: a stale one from a dead worker when one is due, else a new one, waiting up
+    /// to the block time. `None` when nothing came; call again.
+    async fn next(&mut self) -> Result<Option<Job>, BackendError> {
+        if !self.joined {
+            self.join().await?;
+            self.joined = true;
+        }
+        if Instant::now() >= self.next_reclaim {
+            if let Some(job) = self.reclaim_one().await? {
+                return Ok(Some(job));
+            }
+            self.forget_departed_consumers().await?;
+            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
+        }
+        let block = self
+            .settings
+            .block
+            .min(self.next_reclaim.saturating_duration_since(Instant::now()))
+            .max(Duration::from_millis(1));
+        match self.read_new(block).await {
+            Ok(job) => Ok(job),
+            Err(error) => {
+                // The connection may be half-way through a reply: start the next read afresh.
+                self.reader = None;
+                if error.code() == Some("NOGROUP") {
+                    // Redis lost its data (restart without persistence): join again.
+                    self.joined = false;
+                    return Ok(None);
+                }
+                Err(classify(error))
+            }
+        }
+    }
+
     /// Tells the group this worker is still on the job, so it is not reclaimed mid-computation.
     /// `JUSTID` resets the idle time without counting a delivery.
-    pub async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
+    async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
         let _: redis::Value = redis::cmd("XCLAIM")
             .arg(keys::JOBS)
             .arg(keys::GROUP)
             .arg(&self.settings.consumer)
             .arg(0)
-            .arg(&job.entry_id)
+            .arg(&job.id)
             .arg("JUSTID")
             .query_async(&mut self.commands.clone())
             .await
@@ -252,7 +265,7 @@ impl JobStream {
 
     /// Stores the value, acknowledges the job and announces the change, atomically.
     /// Returns false when the value was already stored by an earlier delivery.
-    pub async fn complete(
+    async fn complete(
         &self,
         job: &Job,
         index: FibIndex,
@@ -270,7 +283,7 @@ impl JobStream {
             .arg(decimal)
             .arg(digits)
             .arg(preview(decimal))
-            .arg(&job.entry_id)
+            .arg(&job.id)
             .arg(keys::GROUP)
             .arg(self.settings.cache_budget)
             .arg(keys::VALUE_PREFIX)
@@ -283,7 +296,7 @@ impl JobStream {
     }
 
     /// Gives up on a job: its index shows as failed for a while, and the job leaves the queue.
-    pub async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
+    async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
         let (failed_key, queued_key, event) = match job.index {
             Ok(index) => (
                 keys::failed(index),
@@ -304,7 +317,7 @@ impl JobStream {
             .key(keys::JOBS)
             .arg(reason)
             .arg(self.settings.failure_memory.as_secs().max(1))
-            .arg(&job.entry_id)
+            .arg(&job.id)
             .arg(keys::GROUP)
             .arg(event)
             .arg(keys::EVENTS)
@@ -314,19 +327,17 @@ impl JobStream {
         Ok(())
     }
 
-    fn job_from(&self, entry: StreamId, deliveries: u64) -> Job {
-        let index = match entry.get::<String>("index") {
-            Some(raw) => self
-                .policy
-                .parse_str(&raw)
-                .map_err(|error| format!("job {raw:?} is not a valid index: {error}")),
-            None => Err("job has no index field".to_owned()),
-        };
-        Job {
-            entry_id: entry.id,
-            index,
-            deliveries,
-        }
+    fn keep_alive_interval(&self) -> Duration {
+        // Well under the reclaim idle time, so a live job is never taken over.
+        (self.settings.reclaim_idle / 3).max(Duration::from_millis(50))
+    }
+
+    fn max_deliveries(&self) -> u64 {
+        self.settings.max_deliveries
+    }
+
+    fn worker_name(&self) -> &str {
+        &self.settings.consumer
     }
 }
 

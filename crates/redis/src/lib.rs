@@ -26,7 +26,7 @@ pub mod events;
 pub mod jobs;
 mod keys;
 
-pub use cache::{CachedState, Enqueued, Lookup, StoredValue, ValueCache};
+pub use cache::ValueCache;
 pub use config::RedisConfig;
-pub use events::{EventRelay, RelayedEvent};
-pub use jobs::{Job, JobStream, JobStreamSettings};
+pub use events::EventRelay;
+pub use jobs::{JobStream, JobStreamSettings};

@@ -18,8 +18,10 @@ pub struct Health {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
-    pub postgres: bool,
-    pub redis: bool,
+    /// The submission log answers (Postgres, or the embedded store).
+    pub submissions: bool,
+    /// The queue and values answer (Redis, or the embedded store).
+    pub values: bool,
     pub migrated: bool,
     pub events: bool,
 }
@@ -30,23 +32,23 @@ pub async fn alive() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Postgres and Redis are reachable, the schema is current and value events are flowing.
+/// The submission log and the value store answer, the schema is current and value events flow.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let (postgres, redis) = tokio::join!(state.submissions.ping(), state.cache.ping());
+    let (submissions, values) = tokio::join!(state.submissions.ping(), state.values.ping());
     let readiness = Readiness {
-        postgres: postgres.is_ok(),
-        redis: redis.is_ok(),
+        submissions: submissions.is_ok(),
+        values: values.is_ok(),
         migrated: state.is_schema_ready(),
         events: state.events_subscribed.load(Ordering::Acquire),
     };
-    let status = if readiness.postgres && readiness.redis && readiness.migrated && readiness.events
-    {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status =
+        if readiness.submissions && readiness.values && readiness.migrated && readiness.events {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
     (status, Json(readiness))
 }
 
@@ -63,7 +65,7 @@ pub async fn limits(State(state): State<AppState>) -> Json<fibstack_core::http::
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    if let Ok(jobs) = state.cache.queue_length().await {
+    if let Ok(jobs) = state.values.queue_length().await {
         state
             .metrics
             .queued_jobs

@@ -1,10 +1,11 @@
-//! The api role: the HTTP contract over Postgres and Redis.
+//! The api role: the HTTP contract over its storage (Postgres and Redis, or the embedded store).
 //!
 //! # Layout
 //! - [`router`]: every route and layer; testable without a socket.
 //! - `values`, `events`, `health`: the handlers. `extract`: parsing at the edge. `error`: one
 //!   error type mapped to statuses. `metrics`, `openapi`: for operators and tools.
-//! - [`Api`]: binds, migrates in the background, serves until the shutdown token fires.
+//! - [`Api`]: binds, migrates in the background, serves until the shutdown token fires; under
+//!   `/api` next to the web client in the all-in-one process.
 
 mod error;
 mod events;
@@ -31,10 +32,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fibstack_core::IndexPolicy;
-use fibstack_postgres::{PgConfig, Submissions};
-use fibstack_redis::{EventRelay, RedisConfig, ValueCache};
+use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -44,14 +44,12 @@ pub use error::ApiError;
 pub use openapi::ApiDoc;
 pub use state::AppState;
 
-use crate::config::QueueSettings;
+use crate::backends::ApiStorage;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open event streams per process.
 const MAX_EVENT_STREAMS: usize = 4096;
-/// Events buffered per replica for slow SSE clients before they get a `resync`.
-const EVENT_BUFFER: usize = 1024;
 
 /// Everything the api needs, read from the environment by the caller.
 #[derive(Debug, Clone)]
@@ -60,9 +58,6 @@ pub struct ApiSettings {
     pub host: std::net::IpAddr,
     pub port: u16,
     pub policy: IndexPolicy,
-    pub postgres: PgConfig,
-    pub redis: RedisConfig,
-    pub queue: QueueSettings,
 }
 
 /// Every route with its layers.
@@ -127,39 +122,59 @@ async fn require_schema(State(state): State<AppState>, request: Request, next: N
 pub struct Api {
     listener: TcpListener,
     state: AppState,
-    relay: EventRelay,
+    relay: Option<EventRelay>,
+    /// Served next to the api (which then moves under `/api`), as the router does in the stack.
+    client: Option<Router>,
 }
 
 impl Api {
     /// Binds the port (0 picks a free one) and prepares the connections, which open lazily:
     /// the api starts, and says it is not ready, while Postgres or Redis are still down.
-    pub async fn build(settings: ApiSettings, shutdown: CancellationToken) -> anyhow::Result<Api> {
+    pub async fn build(
+        settings: ApiSettings,
+        storage: ApiStorage,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Api> {
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address).await.with_context(|| {
             format!("cannot listen on {address}; set PORT (and HOST) to a free address")
         })?;
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let relay = EventRelay::new(settings.redis.clone(), events.clone());
-        let cache = ValueCache::new(
-            settings.redis.connection_manager()?,
-            settings.queue.queue_limit,
-        );
+        let ApiStorage {
+            submissions,
+            values,
+            events,
+            relay,
+        } = storage;
+        // Events sent in process need no subscription: they flow from the start.
+        let events_subscribed = match &relay {
+            Some(relay) => relay.subscribed(),
+            None => Arc::new(AtomicBool::new(true)),
+        };
         let state = AppState {
-            submissions: Submissions::new(settings.postgres.lazy_pool()),
-            cache,
+            submissions,
+            values,
             policy: settings.policy,
             events,
             stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
             metrics: Arc::default(),
             schema_ready: Arc::new(AtomicBool::new(false)),
-            events_subscribed: relay.subscribed(),
+            events_subscribed,
             shutdown,
         };
         Ok(Api {
             listener,
             state,
             relay,
+            client: None,
         })
+    }
+
+    /// Serves `client` for every path outside `/api`, and the api under `/api`.
+    pub fn with_client(self, client: Router) -> Api {
+        Api {
+            client: Some(client),
+            ..self
+        }
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -172,12 +187,21 @@ impl Api {
             listener,
             state,
             relay,
+            client,
         } = self;
         let shutdown = state.shutdown.clone();
         tracing::info!(address = %listener.local_addr()?, "api listening");
         tokio::spawn(migrate_until_done(state.clone()));
-        tokio::spawn(relay.run(shutdown.clone().cancelled_owned()));
-        axum::serve(listener, router(state))
+        if let Some(relay) = relay {
+            tokio::spawn(relay.run(shutdown.clone().cancelled_owned()));
+        }
+        let app = match client {
+            Some(client) => Router::new()
+                .nest("/api", router(state.clone()))
+                .fallback_service(client),
+            None => router(state.clone()),
+        };
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
             .context("the HTTP server failed")?;

@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fibstack_core::IndexPolicy;
-use fibstack_postgres::Submissions;
-use fibstack_redis::{RelayedEvent, ValueCache};
+use fibstack_core::store::{RelayedEvent, SubmissionLog, ValueStore};
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
@@ -13,17 +12,20 @@ use super::metrics::Metrics;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub submissions: Submissions,
-    pub cache: ValueCache,
+    /// The record of submissions: Postgres, or the embedded store.
+    pub submissions: Arc<dyn SubmissionLog>,
+    /// The queue and the values: Redis, or the embedded store.
+    pub values: Arc<dyn ValueStore>,
     pub policy: IndexPolicy,
-    /// Value events from Redis, fanned out to every SSE client of this replica.
+    /// Value events (relayed from Redis, or sent by in-process workers), fanned out to every
+    /// SSE client of this process.
     pub events: broadcast::Sender<RelayedEvent>,
     /// One permit per open event stream, so open connections stay bounded.
     pub stream_slots: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
     /// Set once the migrations have run; until then, data routes answer 503.
     pub schema_ready: Arc<AtomicBool>,
-    /// True while this replica receives value events from Redis.
+    /// True while this process receives value events.
     pub events_subscribed: Arc<AtomicBool>,
     /// Ends event streams on shutdown so the server can drain.
     pub shutdown: CancellationToken,

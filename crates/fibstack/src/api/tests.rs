@@ -34,8 +34,8 @@ fn state_without_services(schema_ready: bool) -> AppState {
         .connection_manager()
         .expect("a lazy connection manager");
     AppState {
-        submissions: Submissions::new(postgres.lazy_pool()),
-        cache: ValueCache::new(connection, 10),
+        submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
+        values: Arc::new(ValueCache::new(connection, 10)),
         policy: IndexPolicy::new(1000),
         events: broadcast::channel(4).0,
         stream_slots: Arc::new(Semaphore::new(1)),

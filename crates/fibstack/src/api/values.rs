@@ -8,12 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use fibstack_core::FibIndex;
 use fibstack_core::http::{
     NOTHING_YET, SubmittedNumber, ValueDetail, ValueStatus, ValueSummary, Working,
 };
-use fibstack_redis::{CachedState, Enqueued, Lookup};
+use fibstack_core::store::{CachedState, Enqueued, Lookup};
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
@@ -44,7 +44,7 @@ pub async fn submit(
     let SubmittedIndex(index) = index;
     // Queue first: a refused job (Redis down, queue full) leaves no record behind, and a retry
     // after a Postgres failure finds the job already queued instead of queueing it twice.
-    let outcome = state.cache.enqueue(index).await?;
+    let outcome = state.values.enqueue(index).await?;
     if outcome == Enqueued::QueueFull {
         return Err(ApiError::QueueFull);
     }
@@ -95,8 +95,7 @@ pub async fn current(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
 ) -> Result<Response, ApiError> {
-    let recent = state.submissions.recent_indexes(limit).await?;
-    let indexes: Vec<FibIndex> = recent.into_iter().map(|r| r.index).collect();
+    let indexes = state.submissions.recent_indexes(limit).await?;
     let mut chunks: VecDeque<Vec<FibIndex>> =
         indexes.chunks(CURRENT_CHUNK).map(<[_]>::to_vec).collect();
     // The first chunk is read before answering, so an unreachable Redis is still a clean 503.
@@ -127,7 +126,7 @@ pub async fn current(
 
 /// `"7":"13","8":"21"` for one chunk; queues again the values missing from the cache.
 async fn current_entries(state: &AppState, indexes: &[FibIndex]) -> Result<String, ApiError> {
-    let values = state.cache.values(indexes).await?;
+    let values = state.values.values(indexes).await?;
     let missing: Vec<FibIndex> = indexes
         .iter()
         .zip(&values)
@@ -157,9 +156,8 @@ pub async fn summaries(
     State(state): State<AppState>,
     Limit(limit): Limit<100, 1000>,
 ) -> Result<Json<Vec<ValueSummary>>, ApiError> {
-    let recent = state.submissions.recent_indexes(limit).await?;
-    let indexes: Vec<FibIndex> = recent.iter().map(|r| r.index).collect();
-    let states = state.cache.states(&indexes).await?;
+    let indexes = state.submissions.recent_indexes(limit).await?;
+    let states = state.values.states(&indexes).await?;
     let unknown: Vec<FibIndex> = indexes
         .iter()
         .zip(&states)
@@ -189,7 +187,7 @@ fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {
         computed_at: stored
             .as_ref()
             .and_then(|stored| stored.computed_at)
-            .map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            .map(|at| DateTime::<Utc>::from(at).to_rfc3339_opts(SecondsFormat::Millis, true)),
         preview: stored.map(|stored| stored.preview),
     }
 }
@@ -214,7 +212,7 @@ pub async fn one(
     if !state.submissions.contains(index).await? {
         return Err(ApiError::NotSubmitted(index));
     }
-    let (status, value) = match state.cache.lookup(index).await? {
+    let (status, value) = match state.values.lookup(index).await? {
         Lookup::Value(value) => (ValueStatus::Done, Some(value)),
         Lookup::Failed => (ValueStatus::Failed, None),
         Lookup::Missing => {
@@ -264,7 +262,7 @@ fn plain_value(index: FibIndex, mut value: String) -> Response {
 /// lost with a Redis restart). Queued ones are left alone by the enqueue script.
 async fn heal(state: &AppState, indexes: &[FibIndex]) -> Result<(), ApiError> {
     let indexes = &indexes[..indexes.len().min(HEAL_PER_REQUEST)];
-    let outcomes = state.cache.enqueue_many(indexes).await?;
+    let outcomes = state.values.enqueue_many(indexes).await?;
     for (index, outcome) in indexes.iter().zip(outcomes) {
         if outcome == Enqueued::Added {
             tracing::info!(%index, "queued again: value missing from the cache");

@@ -3,14 +3,9 @@
 use std::time::{Duration, Instant};
 
 use fibstack_core::fib::fibonacci_decimal;
+use fibstack_core::store::{Job, JobSource};
 use fibstack_core::{BackendError, FibIndex};
-use fibstack_redis::{Job, JobStream};
 use tracing::Instrument;
-
-/// How often a running job tells the group it is still alive; well under the reclaim idle time.
-fn keep_alive_interval(jobs: &JobStream) -> Duration {
-    (jobs.settings().reclaim_idle / 3).max(Duration::from_millis(50))
-}
 
 /// What became of one delivery.
 #[derive(Debug)]
@@ -23,7 +18,7 @@ pub enum Outcome {
     /// Another delivery of the same job had already stored the value.
     AlreadyStored { index: FibIndex },
     /// Given up on: unreadable, or delivered too many times.
-    Failed { entry_id: String, reason: String },
+    Failed { job_id: String, reason: String },
     /// The value could not be stored; the job stays pending and will be delivered again.
     NotStored {
         index: FibIndex,
@@ -44,8 +39,8 @@ impl Outcome {
             Outcome::AlreadyStored { index } => {
                 tracing::info!(%index, "already stored by an earlier delivery")
             }
-            Outcome::Failed { entry_id, reason } => {
-                tracing::warn!(%entry_id, %reason, "job failed")
+            Outcome::Failed { job_id, reason } => {
+                tracing::warn!(%job_id, %reason, "job failed")
             }
             Outcome::NotStored { index, error } => {
                 tracing::warn!(%index, %error, "computed but not stored; the job will be retried")
@@ -57,18 +52,17 @@ impl Outcome {
     }
 }
 
-pub async fn process(jobs: &JobStream, job: Job) -> Outcome {
+pub async fn process(jobs: &dyn JobSource, job: Job) -> Outcome {
     let index = match job.index.clone() {
         Ok(index) => index,
         Err(reason) => return fail(jobs, &job, reason).await,
     };
-    let span =
-        tracing::info_span!("job", %index, entry_id = %job.entry_id, deliveries = job.deliveries);
+    let span = tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
     process_index(jobs, job, index).instrument(span).await
 }
 
-async fn process_index(jobs: &JobStream, job: Job, index: FibIndex) -> Outcome {
-    let max = jobs.settings().max_deliveries;
+async fn process_index(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outcome {
+    let max = jobs.max_deliveries();
     if job.deliveries > max {
         let reason = format!(
             "gave up after {max} attempts: each ended without a result (the worker stopped or crashed)"
@@ -94,12 +88,12 @@ async fn process_index(jobs: &JobStream, job: Job, index: FibIndex) -> Outcome {
 
 /// Computes on the blocking pool while refreshing the job's claim at a steady pace.
 async fn compute_keeping_alive(
-    jobs: &JobStream,
+    jobs: &dyn JobSource,
     job: &Job,
     index: FibIndex,
 ) -> Result<String, String> {
     let mut computation = tokio::task::spawn_blocking(move || fibonacci_decimal(index));
-    let mut ticker = tokio::time::interval(keep_alive_interval(jobs));
+    let mut ticker = tokio::time::interval(jobs.keep_alive_interval());
     ticker.tick().await; // the first tick is immediate
     loop {
         tokio::select! {
@@ -115,14 +109,14 @@ async fn compute_keeping_alive(
     }
 }
 
-async fn fail(jobs: &JobStream, job: &Job, reason: String) -> Outcome {
+async fn fail(jobs: &dyn JobSource, job: &Job, reason: String) -> Outcome {
     match jobs.fail(job, &reason).await {
         Ok(()) => Outcome::Failed {
-            entry_id: job.entry_id.clone(),
+            job_id: job.id.clone(),
             reason,
         },
         Err(error) => Outcome::Failed {
-            entry_id: job.entry_id.clone(),
+            job_id: job.id.clone(),
             reason: format!("{reason} (and marking it failed did not work: {error})"),
         },
     }

@@ -7,7 +7,7 @@ use fantoccini::Locator;
 
 use crate::support::browser::{Chromedriver, exists, submit_index, wait_for_text};
 use crate::support::nginx::client_root;
-use crate::support::{StackOptions, TestStack};
+use crate::support::{Backend, StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -16,8 +16,9 @@ fn stack_with_client() -> TestStack {
 }
 
 fn stack_with_client_and(options: StackOptions) -> TestStack {
+    // The embedded backend serves the client built into the binary; the router serves dist/.
     assert!(
-        client_root().ends_with("dist"),
+        options.backend == Backend::Embedded || client_root().ends_with("dist"),
         "the web client is not built: run scripts/build-client (scripts/test does)"
     );
     TestStack::start(options)
@@ -68,9 +69,8 @@ async fn wait_until_live(browser: &fantoccini::Client) {
     }
 }
 
-#[test]
-fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser() {
-    let stack = stack_with_client();
+fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser(backend: Backend) {
+    let stack = stack_with_client_and(StackOptions::on(backend));
     let mut chrome = Chromedriver::start(stack.dir.path());
     runtime().block_on(async {
         let me = chrome.browser().await;
@@ -117,7 +117,8 @@ fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser() {
         );
 
         let screenshot = me.screenshot().await.expect("a screenshot");
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("calculator.png");
+        let name = format!("calculator-{backend:?}.png").to_lowercase();
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
         std::fs::write(&path, screenshot).expect("the screenshot is saved");
         eprintln!("screenshot: {}", path.display());
 
@@ -311,3 +312,5 @@ fn the_page_reconnects_by_itself_after_the_api_restarts() {
         browser.close().await.expect("close");
     });
 }
+
+crate::on_both_backends!(a_submitted_value_appears_without_a_reload_here_and_in_another_browser);

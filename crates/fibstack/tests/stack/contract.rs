@@ -1,17 +1,16 @@
-//! The HTTP contract, end to end through the router.
+//! The HTTP contract, end to end through the router, on both backends.
 
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::support::http::{get, get_with};
-use crate::support::{StackOptions, TestStack};
+use crate::support::{Backend, StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
-#[test]
-fn the_course_clients_three_calls_work_through_the_router() {
-    let stack = TestStack::start(StackOptions::default());
+fn the_course_clients_three_calls_work(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
 
     let submitted = stack.submit(7);
     assert_eq!(submitted.status, 200);
@@ -30,17 +29,15 @@ fn the_course_clients_three_calls_work_through_the_router() {
     assert_eq!(all.json(), json!([{"number": 7}]));
 }
 
-#[test]
-fn a_numeric_index_is_accepted_like_a_string() {
-    let stack = TestStack::start(StackOptions::default());
+fn a_numeric_index_is_accepted_like_a_string(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     let reply = crate::support::http::post_json(&stack.url("/values"), r#"{"index": 10}"#);
     assert_eq!(reply.status, 200);
     assert_eq!(stack.wait_done(10, PATIENCE)["value"], "55");
 }
 
-#[test]
-fn one_value_comes_as_json_or_as_plain_text() {
-    let stack = TestStack::start(StackOptions::default());
+fn one_value_comes_as_json_or_as_plain_text(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     stack.submit(100);
     let detail = stack.wait_done(100, PATIENCE);
     assert_eq!(
@@ -66,9 +63,8 @@ fn one_value_comes_as_json_or_as_plain_text() {
     );
 }
 
-#[test]
-fn big_values_are_exact_and_summarised_with_their_digit_count() {
-    let stack = TestStack::start(StackOptions::default());
+fn big_values_are_exact_and_summarised_with_their_digit_count(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     stack.submit(1_000_000);
     stack.submit(7);
     let detail = stack.wait_done(1_000_000, Duration::from_secs(60));
@@ -91,9 +87,8 @@ fn big_values_are_exact_and_summarised_with_their_digit_count() {
     assert!(rows[1]["computed_at"].is_string());
 }
 
-#[test]
-fn all_lists_submissions_oldest_first_with_repeats_and_a_limit() {
-    let stack = TestStack::start(StackOptions::default());
+fn all_lists_submissions_oldest_first_with_repeats_and_a_limit(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     for index in [3, 5, 3, 8] {
         assert_eq!(stack.submit(index).status, 200);
     }
@@ -111,12 +106,11 @@ fn all_lists_submissions_oldest_first_with_repeats_and_a_limit() {
     assert_eq!(stack.submissions_count(), 4);
 }
 
-#[test]
-fn pending_values_say_nothing_yet() {
+fn pending_values_say_nothing_yet(backend: Backend) {
     // No worker: jobs wait in the queue.
     let stack = TestStack::start(StackOptions {
         workers: 0,
-        ..StackOptions::default()
+        ..StackOptions::on(backend)
     });
     stack.submit(9);
     assert_eq!(
@@ -129,21 +123,20 @@ fn pending_values_say_nothing_yet() {
     let plain = get_with(&stack.url("/values/9"), "text/plain");
     assert_eq!(plain.status, 409);
     assert!(plain.error().contains("pending"));
-    assert_eq!(stack.redis.queue_length(), 1);
+    assert_eq!(stack.queue_length(), 1);
 
     // The same index again is not queued twice.
     stack.submit(9);
-    assert_eq!(stack.redis.queue_length(), 1);
+    assert_eq!(stack.queue_length(), 1);
     assert_eq!(stack.submissions_count(), 2);
 }
 
-#[test]
-fn operations_endpoints_answer() {
-    let stack = TestStack::start(StackOptions::default());
+fn operations_endpoints_answer(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     assert_eq!(get(&stack.url("/healthz")).json(), json!({"status": "ok"}));
     assert_eq!(
         get(&stack.url("/readyz")).json(),
-        json!({"postgres": true, "redis": true, "migrated": true, "events": true})
+        json!({"submissions": true, "values": true, "migrated": true, "events": true})
     );
 
     assert_eq!(
@@ -194,11 +187,10 @@ fn operations_endpoints_answer() {
     assert!(missing.error().contains("openapi"));
 }
 
-#[test]
-fn current_lists_every_recent_index_however_many_there_are() {
+fn current_lists_every_recent_index_however_many_there_are(backend: Backend) {
     let stack = TestStack::start(StackOptions {
         router: false,
-        ..StackOptions::default()
+        ..StackOptions::on(backend)
     });
     let mut expected = serde_json::Map::new();
     // More than two chunks of the streamed answer; F(149) still fits in a u128.
@@ -227,3 +219,14 @@ fn current_lists_every_recent_index_however_many_there_are() {
         })
     );
 }
+
+crate::on_both_backends!(
+    the_course_clients_three_calls_work,
+    a_numeric_index_is_accepted_like_a_string,
+    one_value_comes_as_json_or_as_plain_text,
+    big_values_are_exact_and_summarised_with_their_digit_count,
+    all_lists_submissions_oldest_first_with_repeats_and_a_limit,
+    pending_values_say_nothing_yet,
+    operations_endpoints_answer,
+    current_lists_every_recent_index_however_many_there_are,
+);

@@ -5,13 +5,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::http::EventStream;
-use crate::support::{StackOptions, TestStack};
+use crate::support::{Backend, StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
-#[test]
-fn a_listener_receives_the_event_for_a_submission_it_did_not_make() {
-    let stack = TestStack::start(StackOptions::default());
+fn a_listener_receives_the_event_for_a_submission_it_did_not_make(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     let listener = EventStream::open(&stack.url("/values/events"));
     listener
         .next_named("ready", PATIENCE)
@@ -61,3 +60,5 @@ fn listeners_on_two_api_replicas_both_hear_of_a_change() {
         assert!(event.data.contains(r#""index":12"#), "{}", event.data);
     }
 }
+
+crate::on_both_backends!(a_listener_receives_the_event_for_a_submission_it_did_not_make,);

@@ -21,7 +21,7 @@ fn pending_jobs(stack: &TestStack) -> u64 {
     let summary: redis::Value = redis::cmd("XPENDING")
         .arg("fib:jobs")
         .arg("workers")
-        .query(&mut stack.redis.connection())
+        .query(&mut stack.redis().connection())
         .unwrap_or(redis::Value::Nil);
     match summary {
         redis::Value::Array(items) => match items.first() {
@@ -52,7 +52,7 @@ fn a_worker_killed_mid_job_loses_nothing() {
         assert_eq!(stack.submit(index).status, 200);
     }
     assert_eq!(
-        stack.redis.queue_length(),
+        stack.redis().queue_length(),
         21,
         "the killed job is still in the queue"
     );
@@ -63,7 +63,11 @@ fn a_worker_killed_mid_job_loses_nothing() {
     }
     let detail = stack.wait_done(slow, Duration::from_secs(60));
     assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
-    assert_eq!(stack.redis.queue_length(), 0, "every job was acknowledged");
+    assert_eq!(
+        stack.redis().queue_length(),
+        0,
+        "every job was acknowledged"
+    );
 }
 
 #[test]
@@ -126,7 +130,7 @@ fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
     });
     assert_eq!(stack.submit(12).status, 200);
     // Two workers take the job and die without a word: simulate them with raw commands.
-    let mut redis = stack.redis.connection();
+    let mut redis = stack.redis().connection();
     let _: redis::Value = redis::cmd("XREADGROUP")
         .arg(&[
             "GROUP", "workers", "ghost-1", "COUNT", "1", "STREAMS", "fib:jobs", ">",
@@ -158,12 +162,12 @@ fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
     let detail = get(&stack.api_url("/values/12")).json();
     assert_eq!(detail["status"], "failed");
     wait_for("the queue to empty", PATIENCE, || {
-        (stack.redis.queue_length() == 0).then_some(())
+        (stack.redis().queue_length() == 0).then_some(())
     });
 
     // Submitting it again while the failure is remembered does not queue it again.
     assert_eq!(stack.submit(12).status, 200);
-    assert_eq!(stack.redis.queue_length(), 0);
+    assert_eq!(stack.redis().queue_length(), 0);
 }
 
 #[test]
@@ -176,7 +180,7 @@ fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
     stack.submit(20);
     stack.wait_done(20, PATIENCE);
 
-    stack.redis.stop();
+    stack.redis_mut().stop();
     let refused = stack.submit(21);
     assert_eq!(refused.status, 503);
     assert!(refused.error().contains("Redis"), "{}", refused.error());
@@ -195,7 +199,7 @@ fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
     );
 
     // Redis comes back empty (no persistence): the worker rejoins, the api heals.
-    stack.redis.start_again();
+    stack.redis_mut().start_again();
     wait_for("submissions to be accepted again", PATIENCE, || {
         (stack.submit(21).status == 200).then_some(())
     });
@@ -221,7 +225,7 @@ fn postgres_stopped_gives_503s_meanwhile_and_the_api_recovers_by_itself() {
     stack.submit(5);
     stack.wait_done(5, PATIENCE);
 
-    stack.postgres.stop();
+    stack.postgres_mut().stop();
     for path in ["/values/all", "/values/current", "/values", "/values/5"] {
         let reply = get(&stack.api_url(path));
         assert_eq!(reply.status, 503, "{path}: {}", reply.text);
@@ -234,7 +238,7 @@ fn postgres_stopped_gives_503s_meanwhile_and_the_api_recovers_by_itself() {
     assert_eq!(stack.submit(6).status, 503);
     assert_eq!(get(&stack.api_url("/readyz")).status, 503);
 
-    stack.postgres.start_again();
+    stack.postgres_mut().start_again();
     wait_for("the api to read Postgres again", PATIENCE, || {
         (get(&stack.api_url("/values/all")).status == 200).then_some(())
     });

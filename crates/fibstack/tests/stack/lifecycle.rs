@@ -21,7 +21,7 @@ fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
             "-h",
             "127.0.0.1",
             "-p",
-            &stack.postgres.port.to_string(),
+            &stack.postgres().port.to_string(),
             "-U",
             "postgres",
         ])
@@ -155,7 +155,7 @@ fn healthcheck_answers_for_the_api_and_for_the_workers_redis() {
         "and ready"
     );
     assert!(check(&stack, &["--redis"]), "Redis answers");
-    stack.redis.stop();
+    stack.redis_mut().stop();
     assert!(!check(&stack, &["--redis"]), "Redis is gone");
     stack.api.stop();
     assert!(!check(&stack, &["--port", &port]), "the api is gone");

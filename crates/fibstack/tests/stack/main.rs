@@ -1,6 +1,8 @@
-//! Integration tests against real Postgres, Redis and nginx processes and the real binary.
+//! Integration tests against real Postgres, Redis and nginx processes and the real binary, and
+//! against the binary alone on its embedded store (`fibstack all`).
 //! Each test gets its own services on free ports; nothing is shared, so they run in parallel.
 
+mod all_in_one;
 mod browser;
 mod contract;
 mod events;

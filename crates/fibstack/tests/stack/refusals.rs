@@ -1,7 +1,7 @@
 //! Every bad input gets its status and a JSON error, and changes nothing anywhere.
 
 use crate::support::http::{get, post, post_json};
-use crate::support::{StackOptions, TestStack};
+use crate::support::{Backend, StackOptions, TestStack};
 
 /// (what is wrong, body, expected status, a word the error must contain)
 const BAD_JSON_BODIES: &[(&str, &str, u16, &str)] = &[
@@ -36,9 +36,8 @@ const BAD_JSON_BODIES: &[(&str, &str, u16, &str)] = &[
     ("malformed JSON", r#"{"index": "#, 400, "not valid JSON"),
 ];
 
-#[test]
-fn bad_submissions_are_refused_with_json_errors_and_write_nothing() {
-    let stack = TestStack::start(StackOptions::default());
+fn bad_submissions_are_refused_with_json_errors_and_write_nothing(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     for (what, body, status, word) in BAD_JSON_BODIES {
         for url in [stack.url("/values"), stack.api_url("/values")] {
             let reply = post_json(&url, body);
@@ -73,20 +72,21 @@ fn bad_submissions_are_refused_with_json_errors_and_write_nothing() {
     }
 
     assert_eq!(stack.submissions_count(), 0, "no submission was recorded");
-    assert_eq!(stack.redis.queue_length(), 0, "no job was queued");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("fib:*")
-        .query(&mut stack.redis.connection())
-        .expect("KEYS answers");
-    assert!(
-        keys.iter().all(|key| key == "fib:jobs"),
-        "nothing else in Redis: {keys:?}"
-    );
+    assert_eq!(stack.queue_length(), 0, "no job was queued");
+    if backend == Backend::Services {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("fib:*")
+            .query(&mut stack.redis().connection())
+            .expect("KEYS answers");
+        assert!(
+            keys.iter().all(|key| key == "fib:jobs"),
+            "nothing else in Redis: {keys:?}"
+        );
+    }
 }
 
-#[test]
-fn bad_indexes_in_the_path_are_refused() {
-    let stack = TestStack::start(StackOptions::default());
+fn bad_indexes_in_the_path_are_refused(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
     for (path, status) in [
         ("/values/abc", 422),
         ("/values/-1", 422),
@@ -100,11 +100,10 @@ fn bad_indexes_in_the_path_are_refused() {
     assert_eq!(stack.submissions_count(), 0);
 }
 
-#[test]
-fn a_lower_index_limit_is_enforced() {
+fn a_lower_index_limit_is_enforced(backend: Backend) {
     let stack = TestStack::start(StackOptions {
         env: vec![("FIB_MAX_INDEX", "40".to_owned())],
-        ..StackOptions::default()
+        ..StackOptions::on(backend)
     });
     assert_eq!(
         crate::support::http::get(&stack.url("/limits")).json()["max_index"],
@@ -116,3 +115,9 @@ fn a_lower_index_limit_is_enforced() {
     assert!(reply.error().contains("limit of 40"), "{}", reply.error());
     assert_eq!(stack.submissions_count(), 1);
 }
+
+crate::on_both_backends!(
+    bad_submissions_are_refused_with_json_errors_and_write_nothing,
+    bad_indexes_in_the_path_are_refused,
+    a_lower_index_limit_is_enforced,
+);

@@ -9,4 +9,4 @@ pub mod process;
 pub mod redis;
 pub mod stack;
 
-pub use stack::{StackOptions, TestStack};
+pub use stack::{Backend, StackOptions, TestStack};

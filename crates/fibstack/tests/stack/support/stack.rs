@@ -1,5 +1,7 @@
-//! A whole stack for one test: Postgres, Redis, the api, workers, and optionally the router.
+//! A whole app for one test, on either backend: Postgres, Redis, the api, workers and optionally
+//! the router as separate processes; or one `fibstack all` process on its embedded store.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -12,9 +14,38 @@ use super::postgres::TestPostgres;
 use super::process::{Service, free_port, wait_for};
 use super::redis::TestRedis;
 
+/// Where the app keeps its data, and so which processes a test runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Postgres and Redis, with `fibstack api` and `fibstack worker` processes.
+    Services,
+    /// One `fibstack all` process with its workers inside, on a SQLite file.
+    Embedded,
+}
+
+/// Runs a test case once per backend: each `case(backend: Backend)` function named here becomes
+/// a module with the tests `services` and `embedded`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[test]
+            fn services() {
+                super::$case($crate::support::Backend::Services)
+            }
+            #[test]
+            fn embedded() {
+                super::$case($crate::support::Backend::Embedded)
+            }
+        }
+    )*};
+}
+
 #[derive(Debug, Clone)]
 pub struct StackOptions {
+    pub backend: Backend,
     pub workers: usize,
+    /// Services only: put nginx in front (the embedded process serves the client itself).
     pub router: bool,
     pub rate_limit_rps: u32,
     /// Extra variables for the api and the workers.
@@ -24,6 +55,7 @@ pub struct StackOptions {
 impl Default for StackOptions {
     fn default() -> Self {
         StackOptions {
+            backend: Backend::Services,
             workers: 1,
             router: true,
             rate_limit_rps: 0,
@@ -32,10 +64,27 @@ impl Default for StackOptions {
     }
 }
 
+impl StackOptions {
+    pub fn on(backend: Backend) -> StackOptions {
+        StackOptions {
+            backend,
+            ..StackOptions::default()
+        }
+    }
+}
+
+/// The backing services of the `Services` backend.
+#[derive(Debug)]
+struct Services {
+    redis: TestRedis,
+    postgres: TestPostgres,
+}
+
 #[derive(Debug)]
 pub struct TestStack {
-    pub redis: TestRedis,
-    pub postgres: TestPostgres,
+    pub backend: Backend,
+    services: Option<Services>,
+    /// The api process; with the embedded backend, the whole app.
     pub api: Service,
     pub api_port: u16,
     pub workers: Vec<Service>,
@@ -53,25 +102,44 @@ impl TestStack {
             .prefix("fibstack-test-")
             .tempdir()
             .expect("a temp dir");
-        let postgres = TestPostgres::start(dir.path());
-        // After the Postgres chown: the nginx workers (nobody) must traverse the dir too.
-        let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
-        let redis = TestRedis::start(dir.path());
+        let services = (options.backend == Backend::Services).then(|| {
+            let postgres = TestPostgres::start(dir.path());
+            // After the Postgres chown: the nginx workers (nobody) must traverse the dir too.
+            let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
+            let redis = TestRedis::start(dir.path());
+            Services { redis, postgres }
+        });
+        let mut env = options.env;
+        if options.backend == Backend::Embedded {
+            env.push(("FIB_WORKERS", options.workers.to_string()));
+        }
+        // Picked just before it is bound: the longer a free port waits, the likelier another
+        // test's service takes it.
         let api_port = free_port();
-        let api = spawn_api(&postgres, &redis, &options.env, dir.path(), api_port, "api");
+        let api = spawn_api(
+            options.backend,
+            services.as_ref(),
+            &env,
+            dir.path(),
+            api_port,
+            "api",
+        );
         let mut stack = TestStack {
+            backend: options.backend,
+            services,
             api,
             api_port,
             workers: Vec::new(),
             router: None,
             _client: None,
-            env: options.env,
+            env,
             started_workers: 0,
-            redis,
-            postgres,
             dir,
         };
         stack.wait_ready();
+        if options.backend == Backend::Embedded {
+            return stack;
+        }
         for _ in 0..options.workers {
             stack.start_worker();
         }
@@ -90,19 +158,32 @@ impl TestStack {
 
     /// The `fibstack` binary with this stack's configuration.
     pub fn fibstack(&self, role: &str) -> Command {
-        fibstack(&self.postgres, &self.redis, &self.env, role)
+        fibstack(self.services.as_ref(), &self.env, self.dir.path(), role)
     }
 
-    /// Another api process on `port`, logging to `<name>.log`.
+    /// Another api process on `port` (with the embedded backend, the whole app), logging to
+    /// `<name>.log`.
     pub fn spawn_api(&self, port: u16, name: &str) -> Service {
         spawn_api(
-            &self.postgres,
-            &self.redis,
+            self.backend,
+            self.services.as_ref(),
             &self.env,
             self.dir.path(),
             port,
             name,
         )
+    }
+
+    /// Stops the api (the whole app, with the embedded backend) with SIGTERM and starts it
+    /// again on the same port and data, with `env` added.
+    pub fn restart_api(&mut self, env: &[(&'static str, &str)]) {
+        self.api.stop();
+        for (name, value) in env {
+            self.env.retain(|(existing, _)| existing != name);
+            self.env.push((name, (*value).to_owned()));
+        }
+        self.api = self.spawn_api(self.api_port, "api");
+        self.wait_ready();
     }
 
     pub fn wait_ready(&self) {
@@ -113,6 +194,11 @@ impl TestStack {
     }
 
     pub fn start_worker(&mut self) -> usize {
+        assert_eq!(
+            self.backend,
+            Backend::Services,
+            "embedded workers run inside the app"
+        );
         self.started_workers += 1;
         let name = format!("worker-{}", self.started_workers);
         let log = self.dir.path().join(format!("{name}.log"));
@@ -121,23 +207,59 @@ impl TestStack {
         self.workers.len() - 1
     }
 
-    /// A path on the api itself, as the router's upstream sees it.
+    /// A path on the api itself, as the router's upstream sees it (with the embedded backend,
+    /// where the one process serves it: under `/api`).
     pub fn api_url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.api_port)
-    }
-
-    /// A path as a browser sees it: through the router, under `/api` (or on the api directly
-    /// when this stack has no router).
-    pub fn url(&self, path: &str) -> String {
-        match &self.router {
-            Some(router) => format!("http://127.0.0.1:{}/api{path}", router.port),
-            None => self.api_url(path),
+        match self.backend {
+            Backend::Services => format!("http://127.0.0.1:{}{path}", self.api_port),
+            Backend::Embedded => format!("http://127.0.0.1:{}/api{path}", self.api_port),
         }
     }
 
+    /// A path as a browser sees it: under `/api` through the router or the all-in-one process
+    /// (or on the api directly when a Services stack has no router).
+    pub fn url(&self, path: &str) -> String {
+        match (&self.router, self.backend) {
+            (Some(router), _) => format!("http://127.0.0.1:{}/api{path}", router.port),
+            (None, _) => self.api_url(path),
+        }
+    }
+
+    /// Where the page is served: the router, or the all-in-one process.
     pub fn router_url(&self, path: &str) -> String {
-        let router = self.router.as_ref().expect("this stack has a router");
-        format!("http://127.0.0.1:{}{path}", router.port)
+        match (&self.router, self.backend) {
+            (Some(router), _) => format!("http://127.0.0.1:{}{path}", router.port),
+            (None, Backend::Embedded) => format!("http://127.0.0.1:{}{path}", self.api_port),
+            (None, Backend::Services) => panic!("this stack has no router"),
+        }
+    }
+
+    pub fn redis(&self) -> &TestRedis {
+        &self.services().redis
+    }
+
+    pub fn redis_mut(&mut self) -> &mut TestRedis {
+        &mut self.services_mut().redis
+    }
+
+    pub fn postgres(&self) -> &TestPostgres {
+        &self.services().postgres
+    }
+
+    pub fn postgres_mut(&mut self) -> &mut TestPostgres {
+        &mut self.services_mut().postgres
+    }
+
+    fn services(&self) -> &Services {
+        self.services
+            .as_ref()
+            .expect("this test needs the Services backend")
+    }
+
+    fn services_mut(&mut self) -> &mut Services {
+        self.services
+            .as_mut()
+            .expect("this test needs the Services backend")
     }
 
     pub fn submit(&self, index: impl std::fmt::Display) -> Reply {
@@ -154,32 +276,46 @@ impl TestStack {
         })
     }
 
-    /// Submissions recorded in Postgres.
+    /// Jobs waiting or running, as the api's metrics report them.
+    pub fn queue_length(&self) -> u64 {
+        let metrics = http::get(&self.api_url("/metrics")).text;
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("fibstack_queue_jobs "))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no fibstack_queue_jobs in the metrics:\n{metrics}"))
+    }
+
+    /// Submissions recorded in the durable store, read with its own command-line client.
     pub fn submissions_count(&self) -> u64 {
-        let output = Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.postgres.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .args(["-d", "postgres", "-tAc", "SELECT count(*) FROM submissions"])
-            .output()
-            .expect("psql runs");
+        const QUERY: &str = "SELECT count(*) FROM submissions";
+        let output = match &self.services {
+            Some(Services { postgres, .. }) => Command::new("psql")
+                .args(["-h", "127.0.0.1", "-p", &postgres.port.to_string()])
+                .args(["-U", "postgres", "-d", "postgres", "-tAc", QUERY])
+                .output()
+                .expect("psql runs"),
+            None => Command::new("sqlite3")
+                .arg(self.dir.path().join("data/fibstack.sqlite3"))
+                .arg(QUERY)
+                .output()
+                .expect("sqlite3 runs"),
+        };
         let text = String::from_utf8_lossy(&output.stdout);
         text.trim().parse().unwrap_or_else(|_| {
             panic!(
-                "psql answered {text:?} {:?}",
+                "the store answered {text:?} {:?}",
                 String::from_utf8_lossy(&output.stderr)
             )
         })
     }
 
-    /// All the workers' logs together.
+    /// All the workers' logs together (with the embedded backend, the app's log).
     pub fn worker_logs(&self) -> String {
         let mut text = String::new();
+        if self.backend == Backend::Embedded {
+            text.push_str(&self.api.log_text());
+        }
         for worker in &self.workers {
             text.push_str(&worker.log_text());
         }
@@ -188,23 +324,44 @@ impl TestStack {
 }
 
 fn fibstack(
-    postgres: &TestPostgres,
-    redis: &TestRedis,
+    services: Option<&Services>,
     env: &[(&'static str, String)],
+    dir: &Path,
     role: &str,
 ) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fibstack"));
     command
         .arg(role)
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", postgres.port.to_string())
-        .env("PGUSER", "postgres")
-        .env("PGDATABASE", "postgres")
-        .env("REDIS_HOST", "127.0.0.1")
-        .env("REDIS_PORT", redis.port.to_string())
         .env("HOST", "127.0.0.1")
         .env("RUST_LOG", "info")
         .env("LOG_FORMAT", "human");
+    // Whatever the test runner's environment holds, the backend is the one the test chose.
+    for variable in [
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "REDIS_PASSWORD",
+    ] {
+        command.env_remove(variable);
+    }
+    match services {
+        Some(Services { redis, postgres }) => {
+            command
+                .env("PGHOST", "127.0.0.1")
+                .env("PGPORT", postgres.port.to_string())
+                .env("PGUSER", "postgres")
+                .env("PGDATABASE", "postgres")
+                .env("REDIS_HOST", "127.0.0.1")
+                .env("REDIS_PORT", redis.port.to_string());
+        }
+        None => {
+            command.env("FIBSTACK_DATA_DIR", dir.join("data"));
+        }
+    }
     for (name, value) in env {
         command.env(name, value);
     }
@@ -212,14 +369,18 @@ fn fibstack(
 }
 
 fn spawn_api(
-    postgres: &TestPostgres,
-    redis: &TestRedis,
+    backend: Backend,
+    services: Option<&Services>,
     env: &[(&'static str, String)],
-    dir: &std::path::Path,
+    dir: &Path,
     port: u16,
     name: &str,
 ) -> Service {
-    let mut command = fibstack(postgres, redis, env, "api");
+    let role = match backend {
+        Backend::Services => "api",
+        Backend::Embedded => "all",
+    };
+    let mut command = fibstack(services, env, dir, role);
     command.env("PORT", port.to_string());
     Service::spawn(name, command, &dir.join(format!("{name}.log")))
 }

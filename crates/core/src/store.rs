@@ -1,0 +1,139 @@
+//! The boundary between the roles and their storage: what the api and the worker need, not how
+//! it is kept. Postgres and Redis implement it for the multi-service stack; SQLite and in-process
+//! channels implement it for the all-in-one binary. Handlers and the worker loop see only these.
+//!
+//! The traits use boxed futures (`async_trait`) so the roles can hold `Arc<dyn …>` and pick a
+//! backend at start, from the environment.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use crate::backend::BackendError;
+use crate::http::ValueEvent;
+use crate::index::FibIndex;
+
+/// The durable record of what was submitted (Postgres, or the embedded SQLite file).
+#[async_trait]
+pub trait SubmissionLog: Send + Sync + std::fmt::Debug {
+    /// Brings the schema up to date; safe to run from several processes at once.
+    async fn migrate(&self) -> Result<(), BackendError>;
+    /// Records one submission.
+    async fn record(&self, index: FibIndex) -> Result<(), BackendError>;
+    /// The latest `limit` submissions, oldest first (the course's `/values/all`).
+    async fn latest(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError>;
+    /// The `limit` most recently submitted distinct indexes, newest first.
+    async fn recent_indexes(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError>;
+    /// Whether the index was ever submitted.
+    async fn contains(&self, index: FibIndex) -> Result<bool, BackendError>;
+    /// A round trip, for readiness.
+    async fn ping(&self) -> Result<(), BackendError>;
+}
+
+/// The api's side of the queue and the value cache (Redis, or the embedded store).
+#[async_trait]
+pub trait ValueStore: Send + Sync + std::fmt::Debug {
+    /// Queues a job for `index` unless it is stored, failed recently or already queued.
+    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
+    /// [`ValueStore::enqueue`] for several indexes, in one round trip where the backend can.
+    async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError>;
+    /// What is known about each index, in the order asked.
+    async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError>;
+    /// The whole value of one index, or why there is none.
+    async fn lookup(&self, index: FibIndex) -> Result<Lookup, BackendError>;
+    /// The whole decimal value of each index that is stored, in the order asked.
+    async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError>;
+    /// Jobs waiting or running.
+    async fn queue_length(&self) -> Result<u64, BackendError>;
+    /// A round trip, for readiness.
+    async fn ping(&self) -> Result<(), BackendError>;
+}
+
+/// The worker's side of the queue: one handle per worker loop.
+///
+/// Delivery is at least once: a job stays pending until [`JobSource::complete`] or
+/// [`JobSource::fail`], and a job whose worker stopped refreshing it is delivered again.
+#[async_trait]
+pub trait JobSource: Send + Sync + std::fmt::Debug {
+    /// The next job, or `None` when none arrived within the backend's wait.
+    async fn next(&mut self) -> Result<Option<Job>, BackendError>;
+    /// Tells the queue the job is still being worked on, so it is not delivered elsewhere.
+    async fn keep_alive(&self, job: &Job) -> Result<(), BackendError>;
+    /// Stores the value, finishes the job and announces the value, all or nothing.
+    /// `false` when an earlier delivery had already stored it (nothing is announced again).
+    async fn complete(
+        &self,
+        job: &Job,
+        index: FibIndex,
+        decimal: &str,
+    ) -> Result<bool, BackendError>;
+    /// Gives up on the job: its index shows as failed for a while and the job leaves the queue.
+    async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError>;
+    /// How often a running job must be kept alive.
+    fn keep_alive_interval(&self) -> Duration;
+    /// A job delivered more times than this is failed instead of tried again.
+    fn max_deliveries(&self) -> u64;
+    /// This worker's name, in logs (and in the Redis consumer group).
+    fn worker_name(&self) -> &str;
+}
+
+/// What [`ValueStore::enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job is queued.
+    Added,
+    /// A job for this index is already waiting or running.
+    AlreadyQueued,
+    /// The value is already stored.
+    AlreadyDone,
+    /// The index failed recently and is not retried yet.
+    Failed,
+    /// The queue holds its limit of jobs; nothing was added.
+    QueueFull,
+}
+
+/// A computed value as the store describes it, without the digits themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredValue {
+    pub digits: u64,
+    pub preview: String,
+    pub computed_at: Option<SystemTime>,
+}
+
+/// What the value store knows about one index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CachedState {
+    Done(StoredValue),
+    Failed,
+    /// Queued, running, or evicted: the caller decides with the submission log.
+    Unknown,
+}
+
+/// One index's whole value, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Value(String),
+    Failed,
+    /// Queued, running, or evicted.
+    Missing,
+}
+
+/// One delivery of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The backend's name for this job (a stream entry id, a row id).
+    pub id: String,
+    /// The index, or why the job could not be read as one (it is then failed, not computed).
+    pub index: Result<FibIndex, String>,
+    /// How many times this job has been handed to a worker, this delivery included.
+    pub deliveries: u64,
+}
+
+/// What an api process passes on to its event stream clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayedEvent {
+    /// An index changed status.
+    Changed(ValueEvent),
+    /// Events may have been missed (a subscription was re-established): re-read the state.
+    Resync,
+}

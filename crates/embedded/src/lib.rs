@@ -1,0 +1,24 @@
+//! The all-in-one binary's storage: one SQLite file and in-process signals, behind the same
+//! traits as Postgres and Redis, so the api and the worker run unchanged on top of it.
+//!
+//! # Layout
+//! - [`store`]: [`EmbeddedStore`], opening the file (one process at a time) and its settings.
+//! - `submissions`: the durable record ([`fibstack_core::store::SubmissionLog`]).
+//! - `values`: queueing and reading values ([`fibstack_core::store::ValueStore`]).
+//! - `jobs`: the worker's side ([`fibstack_core::store::JobSource`]), [`EmbeddedJobs`].
+//! - `migrations/`: the schema, applied when the file is opened.
+//!
+//! # Semantics
+//! The same as the Redis queue: a job stays in the `jobs` table until its value is stored (in the
+//! same transaction) or it is failed; a job whose claim ran out is delivered again. Events go to a
+//! broadcast channel after the transaction commits, so a reader that gets one can read the value.
+//! Writes go through one connection (SQLite has one writer anyway), reads through a small pool.
+
+mod errors;
+mod jobs;
+mod store;
+mod submissions;
+mod values;
+
+pub use jobs::EmbeddedJobs;
+pub use store::{EmbeddedSettings, EmbeddedStore, OpenError};

@@ -1,0 +1,193 @@
+//! Opening the storage each role works on, behind the traits of `fibstack_core::store`:
+//! Postgres and Redis for the multi-service stack, the embedded store for the all-in-one
+//! process (for whichever of the two is not configured).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use fibstack_core::IndexPolicy;
+use fibstack_core::store::{JobSource, RelayedEvent, SubmissionLog, ValueStore};
+use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
+use fibstack_postgres::{PgConfig, Submissions};
+use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
+use tokio::sync::broadcast;
+
+use crate::config::{QueueSettings, Storage};
+
+/// Events buffered per process for slow event-stream clients before they get a `resync`.
+const EVENT_BUFFER: usize = 1024;
+/// Longest single wait of a worker for a new job.
+const BLOCK: std::time::Duration = std::time::Duration::from_secs(5);
+/// The embedded store's file, in the data directory.
+const DATA_FILE: &str = "fibstack.sqlite3";
+
+/// What the api reads and writes, and where its value events come from.
+#[derive(Debug)]
+pub struct ApiStorage {
+    pub submissions: Arc<dyn SubmissionLog>,
+    pub values: Arc<dyn ValueStore>,
+    /// The channel every event stream of this process listens to.
+    pub events: broadcast::Sender<RelayedEvent>,
+    /// Feeds `events` from Redis; `None` when this process's own workers send into it.
+    pub relay: Option<EventRelay>,
+}
+
+impl ApiStorage {
+    /// Postgres and Redis, as the `api` role uses them. Connections open lazily, so the api
+    /// starts (and says it is not ready) while they are down.
+    pub fn external(
+        postgres: &PgConfig,
+        redis: &RedisConfig,
+        queue: &QueueSettings,
+    ) -> anyhow::Result<ApiStorage> {
+        let events = event_channel();
+        Ok(ApiStorage {
+            submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
+            values: Arc::new(redis_values(redis, queue)?),
+            relay: Some(EventRelay::new(redis.clone(), events.clone())),
+            events,
+        })
+    }
+}
+
+/// The queue as the `worker` role takes jobs from it.
+pub fn redis_jobs(
+    redis: &RedisConfig,
+    queue: &QueueSettings,
+    policy: IndexPolicy,
+    consumer: String,
+) -> anyhow::Result<Box<dyn JobSource>> {
+    let settings = JobStreamSettings {
+        consumer,
+        block: BLOCK,
+        reclaim_idle: queue.reclaim_idle,
+        max_deliveries: queue.max_deliveries,
+        failure_memory: queue.failure_memory,
+        cache_budget: queue.cache_bytes,
+    };
+    Ok(Box::new(JobStream::new(redis.clone(), settings, policy)?))
+}
+
+fn redis_values(redis: &RedisConfig, queue: &QueueSettings) -> anyhow::Result<ValueCache> {
+    Ok(ValueCache::new(
+        redis.connection_manager()?,
+        queue.queue_limit,
+    ))
+}
+
+/// The embedded store, which [`Storage::uses_embedded`] made sure was opened.
+fn opened(embedded: &Option<EmbeddedStore>) -> anyhow::Result<EmbeddedStore> {
+    embedded
+        .clone()
+        .context("the embedded store was needed but not opened")
+}
+
+fn event_channel() -> broadcast::Sender<RelayedEvent> {
+    broadcast::channel(EVENT_BUFFER).0
+}
+
+/// The storage of the all-in-one process: the api's, and the workers'.
+#[derive(Debug)]
+pub struct AllInOneStorage {
+    pub api: ApiStorage,
+    pub workers: WorkerStorage,
+}
+
+/// Where the all-in-one process's workers take jobs from.
+#[derive(Debug)]
+pub struct WorkerStorage {
+    embedded: Option<EmbeddedStore>,
+    redis: Option<RedisConfig>,
+    queue: QueueSettings,
+    policy: IndexPolicy,
+}
+
+impl AllInOneStorage {
+    /// Opens the embedded store when either part needs it (creating its file on first use).
+    pub async fn open(
+        storage: &Storage,
+        queue: &QueueSettings,
+        policy: IndexPolicy,
+    ) -> anyhow::Result<AllInOneStorage> {
+        let events = event_channel();
+        let embedded = if storage.uses_embedded() {
+            let settings = EmbeddedSettings {
+                path: storage.data_dir.join(DATA_FILE),
+                policy,
+                queue_limit: queue.queue_limit,
+                reclaim_idle: queue.reclaim_idle,
+                max_deliveries: queue.max_deliveries,
+                failure_memory: queue.failure_memory,
+                cache_budget: queue.cache_bytes,
+                block: BLOCK,
+            };
+            let path = settings.path.clone();
+            let store = EmbeddedStore::open(settings, events.clone())
+                .await
+                .with_context(|| format!("cannot open the embedded store {}", path.display()))?;
+            Some(store)
+        } else {
+            None
+        };
+        let submissions: Arc<dyn SubmissionLog> = match &storage.submissions {
+            Some(postgres) => Arc::new(Submissions::new(postgres.lazy_pool())),
+            None => Arc::new(opened(&embedded)?),
+        };
+        let (values, relay): (Arc<dyn ValueStore>, _) = match &storage.values {
+            Some(redis) => (
+                Arc::new(redis_values(redis, queue)?),
+                Some(EventRelay::new(redis.clone(), events.clone())),
+            ),
+            None => (Arc::new(opened(&embedded)?), None),
+        };
+        Ok(AllInOneStorage {
+            api: ApiStorage {
+                submissions,
+                values,
+                events,
+                relay,
+            },
+            workers: WorkerStorage {
+                embedded,
+                redis: storage.values.clone(),
+                queue: queue.clone(),
+                policy,
+            },
+        })
+    }
+}
+
+impl WorkerStorage {
+    /// Where the data is, in one line for the log.
+    pub fn describe(&self, storage: &Storage) -> String {
+        let file = self
+            .embedded
+            .as_ref()
+            .map(|store| store.path().display().to_string())
+            .unwrap_or_default();
+        let submissions = match &storage.submissions {
+            Some(postgres) => format!("Postgres at {}:{}", postgres.host, postgres.port),
+            None => format!("SQLite file {file}"),
+        };
+        let values = match &storage.values {
+            Some(redis) => format!("Redis at {}:{}", redis.host, redis.port),
+            None => "in process (same SQLite file)".to_owned(),
+        };
+        format!("submissions: {submissions}; queue, values and events: {values}")
+    }
+
+    /// A job source for one worker loop, named `name`.
+    pub fn jobs(&self, name: String) -> anyhow::Result<Box<dyn JobSource>> {
+        match &self.redis {
+            Some(redis) => redis_jobs(redis, &self.queue, self.policy, name),
+            None => Ok(Box::new(opened(&self.embedded)?.jobs(name))),
+        }
+    }
+
+    /// Lets the embedded store finish its writes into the file.
+    pub async fn close(&self) {
+        if let Some(store) = &self.embedded {
+            store.close().await;
+        }
+    }
+}
