@@ -3,6 +3,9 @@
 //!
 //! Each run first evicts the index's cached value (keeping the cache's own bookkeeping right),
 //! so every submission really goes through the queue, a worker, the store and the event relay.
+//!
+//! `fibstack-bench concurrent`: the same with many clients at once, each with its own event
+//! stream (as browsers have), submitting distinct indexes so each one is computed.
 
 use std::io::{BufRead, BufReader};
 use std::sync::mpsc;
@@ -35,6 +38,21 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         warmup: usize,
     },
+    /// Submit → event latency with many clients submitting at once.
+    Concurrent {
+        /// Base URL of the api as a browser sees it, e.g. http://127.0.0.1:3050/api
+        #[arg(long)]
+        api: String,
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Submissions per client.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// The first index submitted; each submission takes the next one (small indexes, so
+        /// the figure is the system's, not the arithmetic's). Use a fresh range per run.
+        #[arg(long, default_value_t = 100)]
+        first_index: u64,
+    },
 }
 
 /// Removes a cached value the way the cache's own eviction does.
@@ -55,7 +73,87 @@ fn main() -> anyhow::Result<()> {
             runs,
             warmup,
         } => latency(&api, &redis, index, runs, warmup),
+        Command::Concurrent {
+            api,
+            clients,
+            runs,
+            first_index,
+        } => concurrent(&api, clients, runs, first_index),
     }
+}
+
+fn concurrent(api: &str, clients: usize, runs: usize, first_index: u64) -> anyhow::Result<()> {
+    eprintln!("measuring submit → event with {clients} clients, {runs} submissions each");
+    let workers: Vec<_> = (0..clients)
+        .map(|client| {
+            let api = api.to_owned();
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let events = listen(&format!("{api}/values/events"))?;
+                let http = reqwest::blocking::Client::new();
+                let mut samples = Vec::with_capacity(runs);
+                for run in 0..runs {
+                    let index = first_index + (run * clients + client) as u64;
+                    samples.push(submit_and_wait(&http, &api, &events, index)?);
+                }
+                Ok(samples)
+            })
+        })
+        .collect();
+    let mut samples = Vec::with_capacity(clients * runs);
+    for worker in workers {
+        let client_samples = worker
+            .join()
+            .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
+        samples.extend(client_samples);
+    }
+    report(&format!("submit → event, {clients} clients"), &mut samples);
+    Ok(())
+}
+
+/// Submits `index` and waits for its `done` event on `events`.
+fn submit_and_wait(
+    http: &reqwest::blocking::Client,
+    api: &str,
+    events: &mpsc::Receiver<String>,
+    index: u64,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let reply = http
+        .post(format!("{api}/values"))
+        .header("Content-Type", "application/json")
+        .body(format!("{{\"index\": {index}}}"))
+        .send()?;
+    if !reply.status().is_success() {
+        bail!(
+            "POST answered {}: {}",
+            reply.status(),
+            reply.text().unwrap_or_default()
+        );
+    }
+    loop {
+        let data = events
+            .recv_timeout(Duration::from_secs(10))
+            .with_context(|| format!("no event for index {index} within 10 s"))?;
+        let event: serde_json::Value = serde_json::from_str(&data)?;
+        if event["index"] == index && event["status"] == "done" {
+            return Ok(started.elapsed());
+        }
+    }
+}
+
+/// One line: the distribution of `samples`.
+fn report(what: &str, samples: &mut [Duration]) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{what}, {} runs: min {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        samples.len(),
+        ms(at(0.0)),
+        ms(at(0.5)),
+        ms(at(0.9)),
+        ms(at(0.99)),
+        ms(at(1.0))
+    );
 }
 
 fn latency(
@@ -71,7 +169,6 @@ fn latency(
     let evict = redis::Script::new(EVICT);
     let events = listen(&format!("{api}/values/events"))?;
     let http = reqwest::blocking::Client::new();
-    let body = format!("{{\"index\": {index}}}");
     let mut samples = Vec::with_capacity(runs);
     eprintln!("measuring submit → event for index {index}: {warmup} warm-up runs, then {runs}");
     for run in 0..warmup + runs {
@@ -82,42 +179,12 @@ fn latency(
             .arg(index)
             .invoke(&mut redis)?;
         while events.try_recv().is_ok() {} // nothing stale
-        let started = Instant::now();
-        let reply = http
-            .post(format!("{api}/values"))
-            .header("Content-Type", "application/json")
-            .body(body.clone())
-            .send()?;
-        if !reply.status().is_success() {
-            bail!(
-                "POST answered {}: {}",
-                reply.status(),
-                reply.text().unwrap_or_default()
-            );
-        }
-        loop {
-            let data = events
-                .recv_timeout(Duration::from_secs(10))
-                .context("no event within 10 s")?;
-            let event: serde_json::Value = serde_json::from_str(&data)?;
-            if event["index"] == index && event["status"] == "done" {
-                break;
-            }
-        }
+        let elapsed = submit_and_wait(&http, api, &events, index)?;
         if run >= warmup {
-            samples.push(started.elapsed());
+            samples.push(elapsed);
         }
     }
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "submit → event, index {index}, {runs} runs: min {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(at(0.0)),
-        ms(at(0.5)),
-        ms(at(0.9)),
-        ms(at(0.99)),
-        ms(at(1.0))
-    );
+    report(&format!("submit → event, index {index}"), &mut samples);
     Ok(())
 }
 

@@ -43,8 +43,8 @@ pub trait ValueStore: Send + Sync + std::fmt::Debug {
     async fn lookup(&self, index: FibIndex) -> Result<Lookup, BackendError>;
     /// The whole decimal value of each index that is stored, in the order asked.
     async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError>;
-    /// Jobs waiting or running.
-    async fn queue_length(&self) -> Result<u64, BackendError>;
+    /// How the queue is doing, for metrics.
+    async fn queue_stats(&self) -> Result<QueueStats, BackendError>;
     /// A round trip, for readiness.
     async fn ping(&self) -> Result<(), BackendError>;
 }
@@ -90,6 +90,16 @@ pub enum Enqueued {
     Failed,
     /// The queue holds its limit of jobs; nothing was added.
     QueueFull,
+}
+
+/// The queue's figures, read when metrics are scraped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStats {
+    /// Jobs waiting or running.
+    pub jobs: u64,
+    /// Deliveries of a job after its first, ever: each is a worker that stopped mid-job (or a
+    /// restart of the all-in-one process). Computing a value twice is only ever explained by one.
+    pub redeliveries: u64,
 }
 
 /// A computed value as the store describes it, without the digits themselves.

@@ -1,7 +1,7 @@
 //! Queueing jobs and reading values: the api's side, as the Redis adapter offers it.
 
 use async_trait::async_trait;
-use fibstack_core::store::{CachedState, Enqueued, Lookup, StoredValue, ValueStore};
+use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex};
 use sqlx::{Sqlite, Transaction};
 
@@ -87,12 +87,17 @@ impl ValueStore for EmbeddedStore {
         .map_err(classify)
     }
 
-    async fn queue_length(&self) -> Result<u64, BackendError> {
-        let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs")
-            .fetch_one(&self.shared.readers)
-            .await
-            .map_err(classify)?;
-        Ok(u64::try_from(jobs).unwrap_or(0))
+    async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
+        let (jobs, redeliveries): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM jobs), (SELECT redeliveries FROM totals WHERE id = 1)",
+        )
+        .fetch_one(&self.shared.readers)
+        .await
+        .map_err(classify)?;
+        Ok(QueueStats {
+            jobs: u64::try_from(jobs).unwrap_or(0),
+            redeliveries: u64::try_from(redeliveries).unwrap_or(0),
+        })
     }
 
     async fn ping(&self) -> Result<(), BackendError> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{
-    CachedState, Enqueued, JobSource, Lookup, RelayedEvent, SubmissionLog, ValueStore,
+    CachedState, Enqueued, JobSource, Lookup, QueueStats, RelayedEvent, SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
 use tokio::sync::broadcast;
@@ -53,7 +53,7 @@ async fn the_queue_decides_like_the_redis_script() {
         Some(Enqueued::QueueFull),
         "the limit is 3 jobs"
     );
-    assert_eq!(store.queue_length().await.ok(), Some(3));
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(3));
 
     let mut jobs = store.jobs("w".to_owned());
     let job = jobs.next().await.expect("a read").expect("a job");
@@ -81,7 +81,7 @@ async fn the_queue_decides_like_the_redis_script() {
     jobs.fail(&job, "broken on purpose").await.expect("failed");
     assert_eq!(store.enqueue(index(8)).await.ok(), Some(Enqueued::Failed));
     assert_eq!(store.lookup(index(8)).await.ok(), Some(Lookup::Failed));
-    assert_eq!(store.queue_length().await.ok(), Some(1));
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(1));
 }
 
 #[tokio::test]
@@ -114,7 +114,13 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
         Some(false),
         "the late first delivery stores nothing"
     );
-    assert_eq!(store.queue_length().await.ok(), Some(0));
+    assert_eq!(
+        store.queue_stats().await.ok(),
+        Some(QueueStats {
+            jobs: 0,
+            redeliveries: 1
+        })
+    );
 }
 
 #[tokio::test]
@@ -185,6 +191,10 @@ async fn everything_survives_reopening_and_running_jobs_are_handed_out_at_once()
     let resumed = jobs.next().await.expect("a read").expect("the job in hand");
     assert_eq!(resumed.index, Ok(index(5)));
     assert_eq!(resumed.deliveries, 2);
+    assert_eq!(
+        store.queue_stats().await.map(|s| s.redeliveries).ok(),
+        Some(1)
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use fibstack_core::store::{CachedState, Enqueued, Lookup, StoredValue, ValueStore};
+use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex, Service};
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
@@ -143,12 +143,18 @@ impl ValueStore for ValueCache {
     }
 
     /// Jobs waiting or running.
-    async fn queue_length(&self) -> Result<u64, BackendError> {
-        redis::cmd("XLEN")
+    async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
+        let (jobs, redeliveries): (u64, Option<u64>) = redis::pipe()
+            .cmd("XLEN")
             .arg(keys::JOBS)
+            .get(keys::REDELIVERIES)
             .query_async(&mut self.connection.clone())
             .await
-            .map_err(classify)
+            .map_err(classify)?;
+        Ok(QueueStats {
+            jobs,
+            redeliveries: redeliveries.unwrap_or(0),
+        })
     }
 
     /// A round trip, for readiness.

@@ -166,6 +166,11 @@ impl JobStream {
             .ids
             .first()
             .map_or(1, |pending| pending.times_delivered as u64);
+        let _: u64 = self
+            .commands
+            .incr(keys::REDELIVERIES, 1)
+            .await
+            .map_err(classify)?;
         // A reclaim found work: look again right away, there may be more from the same worker.
         self.next_reclaim = Instant::now();
         Ok(Some(self.job_from(entry, deliveries)))

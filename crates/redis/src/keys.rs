@@ -13,6 +13,8 @@ pub(crate) const STORED_ORDER: &str = "fib:stored";
 pub(crate) const CACHE_BYTES: &str = "fib:cache_bytes";
 /// Pub/Sub channel of [`fibstack_core::http::ValueEvent`]s.
 pub(crate) const EVENTS: &str = "fib:events";
+/// Counter of jobs handed out again after their worker went quiet.
+pub(crate) const REDELIVERIES: &str = "fib:redeliveries";
 /// Prefix of value hashes (`fib:value:7`), used by the eviction loop inside the store script.
 pub(crate) const VALUE_PREFIX: &str = "fib:value:";
 

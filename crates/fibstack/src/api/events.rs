@@ -2,12 +2,15 @@
 //!
 //! Each api replica holds one Redis subscription and fans events out through a broadcast
 //! channel; a client too slow to keep up, or one connected while the subscription was being
-//! re-established, gets a `resync` event telling it to re-read the lists.
+//! re-established, gets a `resync` event telling it to re-read the lists. Value events carry ids,
+//! so a browser that reconnects says so (`Last-Event-ID`); what it missed is not kept, so it
+//! gets a `resync` right after `ready`.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use fibstack_core::store::RelayedEvent;
 use futures_util::stream::{self, Stream, StreamExt};
@@ -26,11 +29,12 @@ const RETRY: Duration = Duration::from_secs(2);
 #[utoipa::path(get, path = "/values/events", tag = "values",
     responses(
         (status = 200, content_type = "text/event-stream",
-         description = "`ready` once subscribed; then `value` events with a ValueEvent as data; `resync` when events may have been missed"),
+         description = "`ready` once subscribed (then `resync` if the request has a Last-Event-ID: a reconnection); then `value` events with a ValueEvent as data and an id; `resync` when events may have been missed"),
         (status = 503, body = fibstack_core::http::ErrorBody),
     ))]
 pub async fn stream(
     State(state): State<AppState>,
+    headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let slot = state
         .stream_slots
@@ -39,12 +43,17 @@ pub async fn stream(
         .map_err(|_| ApiError::TooManyStreams)?;
     let receiver = state.events.subscribe();
     let open = OpenStream::new(state.clone(), slot);
-    let ready = Event::default().event("ready").retry(RETRY).data("{}");
+    let mut greeting = vec![Ok(Event::default().event("ready").retry(RETRY).data("{}"))];
+    if headers.contains_key("last-event-id") {
+        greeting.push(Ok(resync()));
+    }
+    let mut sent = 0u64;
     let changes = BroadcastStream::new(receiver).map(move |item| {
         let _open = &open; // the slot and the gauge live as long as the stream
-        Ok(to_event(item))
+        sent += 1;
+        Ok(to_event(item).id(sent.to_string()))
     });
-    let events = stream::once(async { Ok(ready) })
+    let events = stream::iter(greeting)
         .chain(changes)
         .take_until(state.shutdown.clone().cancelled_owned());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))

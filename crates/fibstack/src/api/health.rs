@@ -65,11 +65,10 @@ pub async fn limits(State(state): State<AppState>) -> Json<fibstack_core::http::
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    if let Ok(jobs) = state.values.queue_length().await {
-        state
-            .metrics
-            .queued_jobs
-            .set(i64::try_from(jobs).unwrap_or(i64::MAX));
+    if let Ok(stats) = state.values.queue_stats().await {
+        let gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        state.metrics.queued_jobs.set(gauge(stats.jobs));
+        state.metrics.redeliveries.set(gauge(stats.redeliveries));
     }
     (
         [(

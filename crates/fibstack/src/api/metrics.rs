@@ -41,6 +41,7 @@ pub struct Metrics {
     pub submissions: Family<OutcomeLabels, Counter>,
     pub open_streams: Gauge,
     pub queued_jobs: Gauge,
+    pub redeliveries: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -56,6 +57,7 @@ impl Default for Metrics {
         let submissions = Family::<OutcomeLabels, Counter>::default();
         let open_streams = Gauge::default();
         let queued_jobs = Gauge::default();
+        let redeliveries = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -77,6 +79,11 @@ impl Default for Metrics {
             "Jobs waiting or running in the queue (read when scraped)",
             queued_jobs.clone(),
         );
+        registry.register(
+            "job_redeliveries",
+            "Jobs handed out again after their worker stopped, ever (read when scraped)",
+            redeliveries.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -84,6 +91,7 @@ impl Default for Metrics {
             submissions,
             open_streams,
             queued_jobs,
+            redeliveries,
         }
     }
 }

@@ -66,6 +66,11 @@ fn a_job_running_when_the_process_is_killed_completes_after_a_restart() {
     let detail = stack.wait_done(100_000_000, Duration::from_secs(120));
     assert_eq!(detail["digits"], 20_898_764);
     assert_eq!(stack.queue_length(), 0);
+    assert_eq!(
+        stack.metric("fibstack_job_redeliveries"),
+        1,
+        "the job in hand was handed out again, and counted"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn a_listener_receives_the_event_for_a_submission_it_did_not_make(backend: Backe
     let event = listener
         .next_named("value", PATIENCE)
         .expect("an event for the other client's submission");
+    assert!(!event.id.is_empty(), "value events carry an id");
     let data: Value = serde_json::from_str(&event.data).expect("JSON event data");
     assert_eq!(
         data,
@@ -61,4 +62,29 @@ fn listeners_on_two_api_replicas_both_hear_of_a_change() {
     }
 }
 
-crate::on_both_backends!(a_listener_receives_the_event_for_a_submission_it_did_not_make,);
+/// A browser that reconnects sends the last id it saw; what it missed is gone, so it is told to
+/// re-read the lists rather than left with a silent gap.
+fn a_reconnecting_listener_is_told_to_resync(backend: Backend) {
+    let stack = TestStack::start(StackOptions::on(backend));
+    let fresh = EventStream::open(&stack.url("/values/events"));
+    fresh.next_named("ready", PATIENCE).expect("ready");
+    let back = EventStream::reopen(&stack.url("/values/events"), Some("41"));
+    back.next_named("ready", PATIENCE).expect("ready");
+    back.next_named("resync", PATIENCE)
+        .expect("a reconnection is told to re-read");
+
+    assert_eq!(stack.submit(12).status, 200);
+    let event = back.next_named("value", PATIENCE).expect("events go on");
+    assert!(event.data.contains("\"index\":12"), "{}", event.data);
+    assert!(
+        fresh
+            .next_named("resync", Duration::from_millis(300))
+            .is_none(),
+        "a first connection has nothing to re-read"
+    );
+}
+
+crate::on_both_backends!(
+    a_listener_receives_the_event_for_a_submission_it_did_not_make,
+    a_reconnecting_listener_is_told_to_resync,
+);

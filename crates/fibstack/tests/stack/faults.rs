@@ -68,6 +68,11 @@ fn a_worker_killed_mid_job_loses_nothing() {
         0,
         "every job was acknowledged"
     );
+    assert_eq!(
+        stack.metric("fibstack_job_redeliveries"),
+        1,
+        "the killed worker's job was handed out once more, and counted"
+    );
 }
 
 #[test]

@@ -111,6 +111,7 @@ pub fn answers(url: &str) -> Option<u16> {
 pub struct SseEvent {
     pub event: String,
     pub data: String,
+    pub id: String,
 }
 
 /// Reads an event stream on a thread of its own, so waits can have a timeout.
@@ -121,18 +122,26 @@ pub struct EventStream {
 
 impl EventStream {
     pub fn open(url: &str) -> EventStream {
-        let response = reqwest::blocking::Client::builder()
+        EventStream::reopen(url, None)
+    }
+
+    /// Opens the stream as a browser reconnecting after `last_event_id` does.
+    pub fn reopen(url: &str, last_event_id: Option<&str>) -> EventStream {
+        let mut request = reqwest::blocking::Client::builder()
             .build()
             .expect("an HTTP client")
             .get(url)
-            .header("Accept", "text/event-stream")
-            .send()
-            .expect("the event stream opens");
+            .header("Accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().expect("the event stream opens");
         assert_eq!(response.status().as_u16(), 200, "event stream status");
         let (sender, events) = mpsc::channel();
         std::thread::spawn(move || {
             let mut event = String::new();
             let mut data = String::new();
+            let mut id = String::new();
             for line in BufReader::new(response).lines() {
                 let Ok(line) = line else { break };
                 if line.is_empty() {
@@ -140,6 +149,7 @@ impl EventStream {
                         let message = SseEvent {
                             event: std::mem::take(&mut event),
                             data: std::mem::take(&mut data),
+                            id: std::mem::take(&mut id),
                         };
                         if sender.send(message).is_err() {
                             break;
@@ -149,6 +159,8 @@ impl EventStream {
                     event = name.trim().to_owned();
                 } else if let Some(text) = line.strip_prefix("data:") {
                     data.push_str(text.trim_start());
+                } else if let Some(text) = line.strip_prefix("id:") {
+                    id = text.trim().to_owned();
                 }
             }
         });

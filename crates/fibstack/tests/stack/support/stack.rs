@@ -278,12 +278,17 @@ impl TestStack {
 
     /// Jobs waiting or running, as the api's metrics report them.
     pub fn queue_length(&self) -> u64 {
+        self.metric("fibstack_queue_jobs")
+    }
+
+    /// One unlabelled metric of the api.
+    pub fn metric(&self, name: &str) -> u64 {
         let metrics = http::get(&self.api_url("/metrics")).text;
         metrics
             .lines()
-            .find_map(|line| line.strip_prefix("fibstack_queue_jobs "))
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no fibstack_queue_jobs in the metrics:\n{metrics}"))
+            .unwrap_or_else(|| panic!("no {name} in the metrics:\n{metrics}"))
     }
 
     /// Submissions recorded in the durable store, read with its own command-line client.
