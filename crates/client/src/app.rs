@@ -141,15 +141,13 @@ pub fn CalculatedValues() -> impl IntoView {
     view! {
         <h3>"Calculated Values:"</h3>
         <ul class="values">
-            {move || {
-                store
-                    .board
-                    .get()
-                    .values
-                    .into_iter()
-                    .map(|row| view! { <ValueLine index=row.index shown=shown(&row) /> })
-                    .collect_view()
-            }}
+            // Keyed by everything a line shows: a line whose row changed is drawn anew, never
+            // patched in place from another row's line.
+            <For
+                each=move || store.board.get().values
+                key=|row| (row.index, row.status, row.digits, row.preview.clone())
+                children=|row| view! { <ValueLine index=row.index shown=shown(&row) /> }
+            />
         </ul>
     }
 }

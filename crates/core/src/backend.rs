@@ -59,6 +59,17 @@ impl BackendError {
         }
     }
 
+    /// The same error again, for another caller of one failed operation (a batch of requests):
+    /// the kind and the service are kept, the cause becomes its message.
+    pub fn for_another_caller(&self) -> BackendError {
+        let cause =
+            std::error::Error::source(self).map_or_else(|| self.to_string(), ToString::to_string);
+        match self {
+            BackendError::Unavailable { service, .. } => BackendError::unavailable(*service, cause),
+            BackendError::Unexpected { service, .. } => BackendError::unexpected(*service, cause),
+        }
+    }
+
     pub fn service(&self) -> Service {
         match self {
             BackendError::Unavailable { service, .. }

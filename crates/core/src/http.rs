@@ -25,7 +25,7 @@ pub struct SubmittedNumber {
 pub type CurrentValues = BTreeMap<String, String>;
 
 /// Where an index stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ValueStatus {

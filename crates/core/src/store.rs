@@ -139,6 +139,13 @@ pub struct Job {
     pub deliveries: u64,
 }
 
+/// Where a backend delivers the events this process should hear of (the Redis relay, or the
+/// embedded store's workers). The api's implementation forgets its cached lists before it
+/// passes an event on, so whoever reacts to an event reads fresh lists.
+pub trait EventSink: Send + Sync + std::fmt::Debug {
+    fn publish(&self, event: RelayedEvent);
+}
+
 /// What an api process passes on to its event stream clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelayedEvent {

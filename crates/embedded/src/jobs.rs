@@ -57,12 +57,10 @@ impl EmbeddedJobs {
     }
 
     fn announce(&self, index: FibIndex, status: ValueStatus, digits: Option<u64>) {
-        // No subscriber (no open event stream) is not an error.
-        let _ = self
-            .store
+        self.store
             .shared
             .events
-            .send(RelayedEvent::Changed(ValueEvent {
+            .publish(RelayedEvent::Changed(ValueEvent {
                 index: index.get(),
                 status,
                 digits,

@@ -11,7 +11,8 @@
 //! # Semantics
 //! The same as the Redis queue: a job stays in the `jobs` table until its value is stored (in the
 //! same transaction) or it is failed; a job whose claim ran out is delivered again. Events go to a
-//! broadcast channel after the transaction commits, so a reader that gets one can read the value.
+//! sink (the api's event streams) after the transaction commits, so a reader that gets one can
+//! read the value.
 //! Writes go through one connection (SQLite has one writer anyway), reads through a small pool.
 
 mod errors;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::RelayedEvent;
+use fibstack_core::store::EventSink;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 
 use crate::errors::classify;
 
@@ -49,7 +49,7 @@ pub(crate) struct Shared {
     pub(crate) readers: SqlitePool,
     /// Wakes waiting workers when a job is queued.
     pub(crate) job_added: Notify,
-    pub(crate) events: broadcast::Sender<RelayedEvent>,
+    pub(crate) events: Arc<dyn EventSink>,
     /// Held while the store is open: a second process on the same file would not see this
     /// one's jobs and events.
     _lock: File,
@@ -65,7 +65,7 @@ impl EmbeddedStore {
     /// the last process stopped to the queue. Events are sent to `events`.
     pub async fn open(
         settings: EmbeddedSettings,
-        events: broadcast::Sender<RelayedEvent>,
+        events: Arc<dyn EventSink>,
     ) -> Result<EmbeddedStore, OpenError> {
         let lock = lock_file(&settings.path)?;
         let options = SqliteConnectOptions::from_str("sqlite://")

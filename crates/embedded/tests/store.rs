@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{
-    CachedState, Enqueued, JobSource, Lookup, QueueStats, RelayedEvent, SubmissionLog, ValueStore,
+    CachedState, Enqueued, EventSink, JobSource, Lookup, QueueStats, RelayedEvent, SubmissionLog,
+    ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex};
 
 fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
     EmbeddedSettings {
@@ -23,12 +24,28 @@ fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
     }
 }
 
-async fn open(settings: EmbeddedSettings) -> (EmbeddedStore, broadcast::Receiver<RelayedEvent>) {
-    let (events, receiver) = broadcast::channel(16);
-    let store = EmbeddedStore::open(settings, events)
+/// Keeps every event the store publishes.
+#[derive(Debug, Default)]
+struct Heard(Mutex<Vec<RelayedEvent>>);
+
+impl EventSink for Heard {
+    fn publish(&self, event: RelayedEvent) {
+        self.0.lock().expect("not poisoned").push(event);
+    }
+}
+
+impl Heard {
+    fn take(&self) -> Vec<RelayedEvent> {
+        std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+    }
+}
+
+async fn open(settings: EmbeddedSettings) -> (EmbeddedStore, Arc<Heard>) {
+    let heard = Arc::new(Heard::default());
+    let store = EmbeddedStore::open(settings, heard.clone())
         .await
         .expect("the store opens");
-    (store, receiver)
+    (store, heard)
 }
 
 fn index(n: u64) -> fibstack_core::FibIndex {
@@ -40,7 +57,7 @@ fn index(n: u64) -> fibstack_core::FibIndex {
 #[tokio::test]
 async fn the_queue_decides_like_the_redis_script() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let (store, mut events) = open(settings(&dir)).await;
+    let (store, events) = open(settings(&dir)).await;
     assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Added));
     assert_eq!(
         store.enqueue(index(7)).await.ok(),
@@ -61,12 +78,13 @@ async fn the_queue_decides_like_the_redis_script() {
     assert_eq!(job.deliveries, 1);
     assert_eq!(jobs.complete(&job, index(7), "13").await.ok(), Some(true));
     assert_eq!(
-        events.recv().await.ok(),
-        Some(RelayedEvent::Changed(fibstack_core::http::ValueEvent {
+        events.take(),
+        vec![RelayedEvent::Changed(fibstack_core::http::ValueEvent {
             index: 7,
             status: fibstack_core::http::ValueStatus::Done,
             digits: Some(2),
-        }))
+        })],
+        "announced once stored"
     );
     assert_eq!(
         store.enqueue(index(7)).await.ok(),
@@ -201,7 +219,6 @@ async fn everything_survives_reopening_and_running_jobs_are_handed_out_at_once()
 async fn a_second_store_on_the_same_file_is_refused() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (_first, _events) = open(settings(&dir)).await;
-    let (events, _) = broadcast::channel(1);
-    let second = EmbeddedStore::open(settings(&dir), events).await;
+    let second = EmbeddedStore::open(settings(&dir), Arc::new(Heard::default())).await;
     assert!(matches!(second, Err(OpenError::InUse(_))), "{second:?}");
 }

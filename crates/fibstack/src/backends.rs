@@ -4,18 +4,15 @@
 
 use std::sync::Arc;
 
+use crate::api::EventHub;
+use crate::config::{QueueSettings, Storage};
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{JobSource, RelayedEvent, SubmissionLog, ValueStore};
+use fibstack_core::store::{JobSource, SubmissionLog, ValueStore};
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
-use tokio::sync::broadcast;
 
-use crate::config::{QueueSettings, Storage};
-
-/// Events buffered per process for slow event-stream clients before they get a `resync`.
-const EVENT_BUFFER: usize = 1024;
 /// Longest single wait of a worker for a new job.
 const BLOCK: std::time::Duration = std::time::Duration::from_secs(5);
 /// The embedded store's file, in the data directory.
@@ -26,9 +23,9 @@ const DATA_FILE: &str = "fibstack.sqlite3";
 pub struct ApiStorage {
     pub submissions: Arc<dyn SubmissionLog>,
     pub values: Arc<dyn ValueStore>,
-    /// The channel every event stream of this process listens to.
-    pub events: broadcast::Sender<RelayedEvent>,
-    /// Feeds `events` from Redis; `None` when this process's own workers send into it.
+    /// Where this process's value events arrive, for its event streams and its list cache.
+    pub events: Arc<EventHub>,
+    /// Feeds `events` from Redis; `None` when this process's own workers publish into it.
     pub relay: Option<EventRelay>,
 }
 
@@ -40,7 +37,7 @@ impl ApiStorage {
         redis: &RedisConfig,
         queue: &QueueSettings,
     ) -> anyhow::Result<ApiStorage> {
-        let events = event_channel();
+        let events = EventHub::new();
         Ok(ApiStorage {
             submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
             values: Arc::new(redis_values(redis, queue)?),
@@ -82,10 +79,6 @@ fn opened(embedded: &Option<EmbeddedStore>) -> anyhow::Result<EmbeddedStore> {
         .context("the embedded store was needed but not opened")
 }
 
-fn event_channel() -> broadcast::Sender<RelayedEvent> {
-    broadcast::channel(EVENT_BUFFER).0
-}
-
 /// The storage of the all-in-one process: the api's, and the workers'.
 #[derive(Debug)]
 pub struct AllInOneStorage {
@@ -109,7 +102,7 @@ impl AllInOneStorage {
         queue: &QueueSettings,
         policy: IndexPolicy,
     ) -> anyhow::Result<AllInOneStorage> {
-        let events = event_channel();
+        let events = EventHub::new();
         let embedded = if storage.uses_embedded() {
             let settings = EmbeddedSettings {
                 path: storage.data_dir.join(DATA_FILE),

@@ -5,12 +5,14 @@ use fibstack_core::store::SubmissionLog;
 use fibstack_core::{BackendError, FibIndex, IndexPolicy};
 use sqlx::PgPool;
 
+use crate::batch::Recorder;
 use crate::errors::classify;
 
 /// The submissions table and its per-index digest. Cheap to clone: it is a pool handle.
 #[derive(Debug, Clone)]
 pub struct Submissions {
     pool: PgPool,
+    recorder: Recorder,
     /// Rows come back as plain integers; they re-enter the program through the same parser as
     /// any other input, with no limit (a lowered `FIB_MAX_INDEX` must not hide old rows).
     stored: IndexPolicy,
@@ -21,6 +23,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl Submissions {
     pub fn new(pool: PgPool) -> Self {
         Submissions {
+            recorder: Recorder::new(pool.clone()),
             pool,
             stored: IndexPolicy::new(u64::MAX),
         }
@@ -44,22 +47,9 @@ impl SubmissionLog for Submissions {
         })
     }
 
-    /// Records one submission.
+    /// Records one submission, batched with concurrent ones (see `batch`).
     async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
-        // One statement, one round trip: the history row and the per-index digest together.
-        sqlx::query(
-            "WITH s AS (INSERT INTO submissions (number) VALUES ($1) RETURNING id, number, submitted_at)
-             INSERT INTO indexes (number, last_submission_id, last_submitted_at)
-             SELECT number, id, submitted_at FROM s
-             ON CONFLICT (number) DO UPDATE
-               SET last_submission_id = EXCLUDED.last_submission_id,
-                   last_submitted_at = EXCLUDED.last_submitted_at",
-        )
-        .bind(to_sql(index))
-        .execute(&self.pool)
-        .await
-        .map_err(classify)?;
-        Ok(())
+        self.recorder.record(to_sql(index)).await
     }
 
     /// The latest `limit` submissions, oldest first (the course's `/values/all`).

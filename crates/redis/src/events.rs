@@ -6,19 +6,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use fibstack_core::http::ValueEvent;
-use fibstack_core::store::RelayedEvent;
+use fibstack_core::store::{EventSink, RelayedEvent};
 use futures_util::StreamExt;
-use tokio::sync::broadcast;
 
 use crate::config::RedisConfig;
 use crate::keys;
 
-/// Subscribes to the event channel and forwards each event to a broadcast channel, reconnecting
-/// with backoff whenever Redis goes away.
+/// Subscribes to the event channel and publishes each event to a sink, reconnecting with
+/// backoff whenever Redis goes away.
 #[derive(Debug)]
 pub struct EventRelay {
     config: RedisConfig,
-    sender: broadcast::Sender<RelayedEvent>,
+    sink: Arc<dyn EventSink>,
     subscribed: Arc<AtomicBool>,
 }
 
@@ -26,10 +25,10 @@ const RECONNECT_MIN: Duration = Duration::from_millis(100);
 const RECONNECT_MAX: Duration = Duration::from_secs(2);
 
 impl EventRelay {
-    pub fn new(config: RedisConfig, sender: broadcast::Sender<RelayedEvent>) -> Self {
+    pub fn new(config: RedisConfig, sink: Arc<dyn EventSink>) -> Self {
         EventRelay {
             config,
-            sender,
+            sink,
             subscribed: Arc::default(),
         }
     }
@@ -56,7 +55,7 @@ impl EventRelay {
                     tracing::info!("subscribed to value events");
                     self.subscribed.store(true, Ordering::Release);
                     if !first {
-                        let _ = self.sender.send(RelayedEvent::Resync);
+                        self.sink.publish(RelayedEvent::Resync);
                     }
                     first = false;
                     delay = RECONNECT_MIN;
@@ -64,10 +63,7 @@ impl EventRelay {
                     while let Some(message) = messages.next().await {
                         let payload: String = message.get_payload().unwrap_or_default();
                         match serde_json::from_str::<ValueEvent>(&payload) {
-                            Ok(event) => {
-                                // No receivers is fine: nobody is listening right now.
-                                let _ = self.sender.send(RelayedEvent::Changed(event));
-                            }
+                            Ok(event) => self.sink.publish(RelayedEvent::Changed(event)),
                             Err(error) => tracing::warn!(%error, "ignored a malformed value event"),
                         }
                     }

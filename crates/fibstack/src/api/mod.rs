@@ -4,6 +4,7 @@
 //! - [`router`]: every route and layer; testable without a socket.
 //! - `values`, `events`, `health`: the handlers. `extract`: parsing at the edge. `error`: one
 //!   error type mapped to statuses. `metrics`, `openapi`: for operators and tools.
+//! - `hub`: where value events arrive; `lists`: list answers kept between changes.
 //! - [`Api`]: binds, migrates in the background, serves until the shutdown token fires; under
 //!   `/api` next to the web client in the all-in-one process.
 
@@ -11,6 +12,8 @@ mod error;
 mod events;
 mod extract;
 mod health;
+mod hub;
+mod lists;
 mod metrics;
 mod openapi;
 mod state;
@@ -19,8 +22,7 @@ mod tests;
 mod values;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -34,13 +36,13 @@ use axum::routing::get;
 use fibstack_core::IndexPolicy;
 use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use hub::EventHub;
 pub use openapi::ApiDoc;
 pub use state::AppState;
 
@@ -48,8 +50,6 @@ use crate::backends::ApiStorage;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Open event streams per process.
-const MAX_EVENT_STREAMS: usize = 4096;
 
 /// Everything the api needs, read from the environment by the caller.
 #[derive(Debug, Clone)]
@@ -139,28 +139,7 @@ impl Api {
         let listener = TcpListener::bind(address).await.with_context(|| {
             format!("cannot listen on {address}; set PORT (and HOST) to a free address")
         })?;
-        let ApiStorage {
-            submissions,
-            values,
-            events,
-            relay,
-        } = storage;
-        // Events sent in process need no subscription: they flow from the start.
-        let events_subscribed = match &relay {
-            Some(relay) => relay.subscribed(),
-            None => Arc::new(AtomicBool::new(true)),
-        };
-        let state = AppState {
-            submissions,
-            values,
-            policy: settings.policy,
-            events,
-            stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
-            metrics: Arc::default(),
-            schema_ready: Arc::new(AtomicBool::new(false)),
-            events_subscribed,
-            shutdown,
-        };
+        let (state, relay) = AppState::new(storage, settings.policy, shutdown);
         Ok(Api {
             listener,
             state,

@@ -4,11 +4,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{RelayedEvent, SubmissionLog, ValueStore};
-use tokio::sync::{Semaphore, broadcast};
+use fibstack_core::store::{SubmissionLog, ValueStore};
+use fibstack_redis::EventRelay;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::hub::EventHub;
+use super::lists::ListCache;
 use super::metrics::Metrics;
+use crate::backends::ApiStorage;
+
+/// Open event streams per process.
+const MAX_EVENT_STREAMS: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -19,7 +26,9 @@ pub struct AppState {
     pub policy: IndexPolicy,
     /// Value events (relayed from Redis, or sent by in-process workers), fanned out to every
     /// SSE client of this process.
-    pub events: broadcast::Sender<RelayedEvent>,
+    pub events: Arc<EventHub>,
+    /// List answers kept between changes.
+    pub lists: Arc<ListCache>,
     /// One permit per open event stream, so open connections stay bounded.
     pub stream_slots: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
@@ -32,6 +41,39 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state over `storage`, with the schema not yet known to be current; and the Redis
+    /// relay to run, if events come from Redis.
+    pub fn new(
+        storage: ApiStorage,
+        policy: IndexPolicy,
+        shutdown: CancellationToken,
+    ) -> (AppState, Option<EventRelay>) {
+        let ApiStorage {
+            submissions,
+            values,
+            events,
+            relay,
+        } = storage;
+        // Events sent in process need no subscription: they flow from the start.
+        let events_subscribed = match &relay {
+            Some(relay) => relay.subscribed(),
+            None => Arc::new(AtomicBool::new(true)),
+        };
+        let state = AppState {
+            submissions,
+            values,
+            policy,
+            lists: events.lists(),
+            events,
+            stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
+            metrics: Arc::default(),
+            schema_ready: Arc::new(AtomicBool::new(false)),
+            events_subscribed,
+            shutdown,
+        };
+        (state, relay)
+    }
+
     pub fn is_schema_ready(&self) -> bool {
         self.schema_ready.load(Ordering::Acquire)
     }

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode};
 use fibstack_core::IndexPolicy;
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{RedisConfig, ValueCache};
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -33,11 +33,13 @@ fn state_without_services(schema_ready: bool) -> AppState {
     let connection = redis
         .connection_manager()
         .expect("a lazy connection manager");
+    let events = super::EventHub::new();
     AppState {
         submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
         values: Arc::new(ValueCache::new(connection, 10)),
         policy: IndexPolicy::new(1000),
-        events: broadcast::channel(4).0,
+        lists: events.lists(),
+        events,
         stream_slots: Arc::new(Semaphore::new(1)),
         metrics: Arc::default(),
         schema_ready: Arc::new(AtomicBool::new(schema_ready)),

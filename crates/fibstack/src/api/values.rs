@@ -18,6 +18,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
 use super::extract::{Limit, SubmittedIndex};
+use super::lists::List;
 use super::metrics::OutcomeLabels;
 use super::state::AppState;
 
@@ -49,6 +50,8 @@ pub async fn submit(
         return Err(ApiError::QueueFull);
     }
     state.submissions.record(index).await?;
+    // This process's lists change now; other replicas' within FRESH_FOR (see `lists`).
+    state.lists.forget();
     let outcome = match outcome {
         Enqueued::Added => "queued",
         Enqueued::AlreadyQueued => "already_queued",
@@ -70,16 +73,42 @@ pub async fn submit(
 pub async fn all(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
-) -> Result<Json<Vec<SubmittedNumber>>, ApiError> {
+) -> Result<Response, ApiError> {
+    if let Some(body) = state.lists.get(List::All, limit) {
+        return Ok(json_body(body));
+    }
+    let generation = state.lists.generation();
     let latest = state.submissions.latest(limit).await?;
-    Ok(Json(
-        latest
-            .into_iter()
-            .map(|index| SubmittedNumber {
-                number: index.get(),
-            })
-            .collect(),
-    ))
+    let rows: Vec<SubmittedNumber> = latest
+        .into_iter()
+        .map(|index| SubmittedNumber {
+            number: index.get(),
+        })
+        .collect();
+    Ok(kept(&state, List::All, limit, generation, &rows))
+}
+
+/// Serialises an answer, keeps it for the next readers, and answers it.
+fn kept(
+    state: &AppState,
+    list: List,
+    limit: u32,
+    generation: u64,
+    answer: &impl serde::Serialize,
+) -> Response {
+    match serde_json::to_vec(answer) {
+        Ok(bytes) => {
+            let body = Bytes::from(bytes);
+            state.lists.put(list, limit, generation, body.clone());
+            json_body(body)
+        }
+        // Numbers and strings always serialise; should that change, axum answers 500.
+        Err(_) => Json(answer).into_response(),
+    }
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Values fetched per Redis round trip while streaming `/values/current`: the api holds at most
@@ -95,7 +124,20 @@ pub async fn current(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
 ) -> Result<Response, ApiError> {
+    if let Some(body) = state.lists.get(List::Current, limit) {
+        return Ok(json_body(body));
+    }
+    let generation = state.lists.generation();
     let indexes = state.submissions.recent_indexes(limit).await?;
+    if indexes.len() <= CURRENT_CHUNK {
+        // One chunk (the course's 40 values): answered whole, and kept.
+        let entries = current_entries(&state, &indexes).await?;
+        let body = Bytes::from(format!("{{{entries}}}"));
+        state
+            .lists
+            .put(List::Current, limit, generation, body.clone());
+        return Ok(json_body(body));
+    }
     let mut chunks: VecDeque<Vec<FibIndex>> =
         indexes.chunks(CURRENT_CHUNK).map(<[_]>::to_vec).collect();
     // The first chunk is read before answering, so an unreachable Redis is still a clean 503.
@@ -155,7 +197,11 @@ async fn current_entries(state: &AppState, indexes: &[FibIndex]) -> Result<Strin
 pub async fn summaries(
     State(state): State<AppState>,
     Limit(limit): Limit<100, 1000>,
-) -> Result<Json<Vec<ValueSummary>>, ApiError> {
+) -> Result<Response, ApiError> {
+    if let Some(body) = state.lists.get(List::Summaries, limit) {
+        return Ok(json_body(body));
+    }
+    let generation = state.lists.generation();
     let indexes = state.submissions.recent_indexes(limit).await?;
     let states = state.values.states(&indexes).await?;
     let unknown: Vec<FibIndex> = indexes
@@ -165,13 +211,12 @@ pub async fn summaries(
         .map(|(index, _)| *index)
         .collect();
     heal(&state, &unknown).await?;
-    Ok(Json(
-        indexes
-            .into_iter()
-            .zip(states)
-            .map(|(index, cached)| summary(index, cached))
-            .collect(),
-    ))
+    let summaries: Vec<ValueSummary> = indexes
+        .into_iter()
+        .zip(states)
+        .map(|(index, cached)| summary(index, cached))
+        .collect();
+    Ok(kept(&state, List::Summaries, limit, generation, &summaries))
 }
 
 fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {
