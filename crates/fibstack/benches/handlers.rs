@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -12,6 +13,7 @@ use fibstack::api::{AppState, router};
 use fibstack::backends::AllInOneStorage;
 use fibstack::config::{self, Storage};
 use fibstack_core::IndexPolicy;
+use fibstack_core::store::Enqueued;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -34,9 +36,10 @@ async fn state(dir: PathBuf) -> AppState {
         let index = policy
             .parse_str(&(n % 40).to_string())
             .expect("a valid index");
-        state.values.enqueue(index).await.expect("queued");
+        let queued = state.values.enqueue(index).await.expect("queued");
         state.submissions.record(index).await.expect("recorded");
-        if let Some(job) = jobs.next().await.expect("a read") {
+        if queued == Enqueued::Added {
+            let job = jobs.next().await.expect("a read").expect("the new job");
             let decimal = fibstack_core::fib::fibonacci_decimal(index);
             jobs.complete(&job, index, &decimal).await.expect("stored");
         }
@@ -44,11 +47,8 @@ async fn state(dir: PathBuf) -> AppState {
     state
 }
 
-async fn call(state: &AppState, request: Request<Body>) -> usize {
-    let response = router(state.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible");
+async fn call(app: &Router, request: Request<Body>) -> usize {
+    let response = app.clone().oneshot(request).await.expect("infallible");
     assert!(response.status().is_success(), "{}", response.status());
     axum::body::to_bytes(response.into_body(), 1 << 24)
         .await
@@ -60,22 +60,30 @@ fn handlers(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let dir = tempfile::tempdir().expect("a temp dir");
     let state = runtime.block_on(state(dir.path().to_owned()));
+    let app = router(state.clone());
     let get = |path: &str| Request::get(path).body(Body::empty()).expect("a request");
-    c.bench_function("GET /values/current (40 values)", |b| {
-        b.to_async(&runtime)
-            .iter(|| call(&state, black_box(get("/values/current"))));
-    });
-    c.bench_function("GET /values/all (1000 rows)", |b| {
-        b.to_async(&runtime)
-            .iter(|| call(&state, black_box(get("/values/all"))));
-    });
+    for (name, path) in [
+        ("GET /values/current (40 values)", "/values/current"),
+        ("GET /values/all (1000 rows)", "/values/all"),
+    ] {
+        c.bench_function(&format!("{name}, kept answer"), |b| {
+            b.to_async(&runtime)
+                .iter(|| call(&app, black_box(get(path))));
+        });
+        c.bench_function(&format!("{name}, computed"), |b| {
+            b.to_async(&runtime).iter(|| {
+                state.lists.forget();
+                call(&app, black_box(get(path)))
+            });
+        });
+    }
     c.bench_function("POST /values (already computed)", |b| {
         b.to_async(&runtime).iter(|| {
             let request = Request::post("/values")
                 .header("content-type", "application/json")
                 .body(Body::from(r#"{"index": 7}"#))
                 .expect("a request");
-            call(&state, black_box(request))
+            call(&app, black_box(request))
         });
     });
 }

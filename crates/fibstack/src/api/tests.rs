@@ -168,3 +168,47 @@ async fn event_streams_are_bounded() {
     );
     drop(first);
 }
+
+/// Bodies a client might send, well-formed or not: near-misses of `{"index": 7}` and noise.
+fn submission_bodies() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        r#"\{ ?"index" ?: ?[-+0-9a-zA-Z."e\[\]{} ]{0,16}\}"#,
+        r#"\{"[a-z]{0,8}": ?[0-9"]{0,8}(, ?"index": ?[0-9]{1,4})?\}"#,
+        any::<String>(),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Whatever the body, the answer is a JSON error sentence with a client status, or the
+    /// 503 of the (absent) queue for a valid submission: never a server error, never a panic.
+    #[test]
+    fn any_submission_body_gets_a_json_answer_and_no_server_error(body in submission_bodies()) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (status, answer) = runtime.block_on(async {
+            call(state_without_services(true), post(&body, Some("application/json"))).await
+        });
+        // The same rule, stated independently: a JSON object whose "index" the policy accepts.
+        let valid = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|json| {
+                let object = json.as_object()?;
+                IndexPolicy::new(1000).parse_json(object.get("index")).ok()
+            })
+            .is_some();
+        let expected: &[u16] = if valid { &[503] } else { &[400, 422] };
+        proptest::prop_assert!(
+            expected.contains(&status.as_u16()),
+            "{status} for {body:?}: {answer}"
+        );
+        proptest::prop_assert!(
+            answer["error"].as_str().is_some_and(|error| !error.is_empty()),
+            "{answer}"
+        );
+    }
+}

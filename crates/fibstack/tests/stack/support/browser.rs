@@ -9,12 +9,23 @@ use serde_json::json;
 
 use super::process::{Service, free_port, wait_for};
 
+/// Stops chromedriver and every browser it started (a test that fails never closes its
+/// sessions, and chromedriver leaves their Chromium processes behind when it stops).
 #[derive(Debug)]
 pub struct Chromedriver {
     port: u16,
     profiles: std::path::PathBuf,
     sessions: usize,
     _service: Service,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(format!("user-data-dir={}", self.profiles.display()))
+            .status();
+    }
 }
 
 impl Chromedriver {
