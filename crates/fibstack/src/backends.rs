@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use crate::api::EventHub;
-use crate::config::{QueueSettings, Storage};
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{JobSource, SubmissionLog, ValueStore};
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
+
+use crate::api::EventHub;
+use crate::config::{QueueSettings, Storage};
 
 /// Longest single wait of a worker for a new job.
 const BLOCK: std::time::Duration = std::time::Duration::from_secs(5);
