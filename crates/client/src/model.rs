@@ -3,45 +3,109 @@
 use fibstack_core::http::{ValueEvent, ValueStatus, ValueSummary};
 use fibstack_core::summary::PREVIEW_WHOLE_UP_TO;
 
+/// How long a row this tab heard of (its own submission, or an event) is kept while the
+/// server's lists do not show it yet. The server queues a job before it records the submission,
+/// so a value's event can arrive before the lists include its index.
+pub const HOLD_UNLISTED_MS: u64 = 10_000;
+
 /// The calculated-values list, newest first, as the server last described it plus what this
-/// tab has submitted since.
+/// tab has heard of since.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Board {
     /// Every submission, oldest first (the seed's "Indexes I have seen").
     pub seen: Vec<u64>,
     /// One row per index, newest first.
     pub values: Vec<ValueSummary>,
+    /// Indexes heard of here that no list from the server has shown yet, and when (ms).
+    unlisted: Vec<(u64, u64)>,
 }
 
 impl Board {
+    /// The server's lists, as read.
+    pub fn new(seen: Vec<u64>, values: Vec<ValueSummary>) -> Board {
+        Board {
+            seen,
+            values,
+            unlisted: Vec::new(),
+        }
+    }
+
+    /// Fresh lists from the server replace the board, except the rows heard of here that they
+    /// do not show yet (for up to [`HOLD_UNLISTED_MS`]). True while such rows remain: the
+    /// lists should be read again shortly.
+    pub fn listed(&mut self, mut seen: Vec<u64>, values: Vec<ValueSummary>, now_ms: u64) -> bool {
+        let old = std::mem::take(&mut self.values);
+        let mut kept = Vec::new();
+        self.unlisted.retain(|&(index, since)| {
+            let waiting = !values.iter().any(|row| row.index == index)
+                && now_ms.saturating_sub(since) <= HOLD_UNLISTED_MS;
+            if waiting {
+                kept.extend(old.iter().find(|row| row.index == index).cloned());
+            }
+            waiting
+        });
+        for row in &kept {
+            if !seen.contains(&row.index) {
+                seen.push(row.index);
+            }
+        }
+        kept.extend(values);
+        self.values = kept;
+        self.seen = seen;
+        !self.unlisted.is_empty()
+    }
+
+    /// A submission the server refused: it leaves no trace (a row the lists already had stays).
+    pub fn withdraw(&mut self, index: u64) {
+        let before = self.unlisted.len();
+        self.unlisted.retain(|&(heard, _)| heard != index);
+        if self.unlisted.len() < before {
+            self.values.retain(|row| row.index != index);
+        }
+        if let Some(at) = self.seen.iter().rposition(|&seen| seen == index) {
+            self.seen.remove(at);
+        }
+    }
+
+    fn heard(&mut self, index: u64, now_ms: u64) {
+        self.unlisted.retain(|&(heard, _)| heard != index);
+        self.unlisted.push((index, now_ms));
+    }
+
     /// A submission this tab just made: shown as pending at once, before the server says more.
-    pub fn submitted(&mut self, index: u64) {
+    pub fn submitted(&mut self, index: u64, now_ms: u64) {
         self.seen.push(index);
         match self.values.iter().position(|row| row.index == index) {
             Some(at) => {
                 let row = self.values.remove(at);
                 self.values.insert(0, row);
             }
-            None => self.values.insert(0, pending(index)),
+            None => {
+                self.heard(index, now_ms);
+                self.values.insert(0, pending(index));
+            }
         }
     }
 
     /// An event from the server: the row changes status at once; the preview arrives with the
     /// next refresh.
-    pub fn apply(&mut self, event: &ValueEvent) {
+    pub fn apply(&mut self, event: &ValueEvent, now_ms: u64) {
         match self.values.iter_mut().find(|row| row.index == event.index) {
             Some(row) => {
                 row.status = event.status;
                 row.digits = event.digits.or(row.digits);
             }
-            None => self.values.insert(
-                0,
-                ValueSummary {
-                    digits: event.digits,
-                    status: event.status,
-                    ..pending(event.index)
-                },
-            ),
+            None => {
+                self.heard(event.index, now_ms);
+                self.values.insert(
+                    0,
+                    ValueSummary {
+                        digits: event.digits,
+                        status: event.status,
+                        ..pending(event.index)
+                    },
+                );
+            }
         }
     }
 
@@ -129,16 +193,13 @@ mod tests {
 
     #[test]
     fn a_submission_shows_as_pending_at_once_and_first() {
-        let mut board = Board {
-            seen: vec![7],
-            values: vec![done(7, "13")],
-        };
-        board.submitted(40);
+        let mut board = Board::new(vec![7], vec![done(7, "13")]);
+        board.submitted(40, 0);
         assert_eq!(board.seen_line(), "7, 40");
         assert_eq!(board.values[0].index, 40);
         assert_eq!(shown(&board.values[0]), Shown::Pending);
 
-        board.submitted(7);
+        board.submitted(7, 0);
         assert_eq!(
             board.values.iter().map(|r| r.index).collect::<Vec<_>>(),
             [7, 40]
@@ -149,13 +210,16 @@ mod tests {
     #[test]
     fn an_event_changes_the_row_and_asks_for_its_text() {
         let mut board = Board::default();
-        board.submitted(40);
+        board.submitted(40, 0);
         assert!(!board.needs_refresh());
-        board.apply(&ValueEvent {
-            index: 40,
-            status: ValueStatus::Done,
-            digits: Some(9),
-        });
+        board.apply(
+            &ValueEvent {
+                index: 40,
+                status: ValueStatus::Done,
+                digits: Some(9),
+            },
+            0,
+        );
         assert_eq!(board.values[0].status, ValueStatus::Done);
         assert!(
             board.needs_refresh(),
@@ -166,12 +230,66 @@ mod tests {
     #[test]
     fn events_for_indexes_this_tab_never_saw_still_appear() {
         let mut board = Board::default();
-        board.apply(&ValueEvent {
-            index: 12,
-            status: ValueStatus::Failed,
-            digits: None,
-        });
+        board.apply(
+            &ValueEvent {
+                index: 12,
+                status: ValueStatus::Failed,
+                digits: None,
+            },
+            0,
+        );
         assert_eq!(shown(&board.values[0]), Shown::Failed);
+    }
+
+    #[test]
+    fn a_row_heard_of_before_the_lists_show_it_is_kept_until_they_do() {
+        let mut board = Board::new(vec![7], vec![done(7, "13")]);
+        let event = ValueEvent {
+            index: 40,
+            status: ValueStatus::Done,
+            digits: Some(9),
+        };
+        board.apply(&event, 1_000);
+        // The lists were read before the submission of 40 was recorded.
+        assert!(
+            board.listed(vec![7], vec![done(7, "13")], 1_050),
+            "read again"
+        );
+        assert_eq!(board.values[0].index, 40, "kept while the lists lag");
+        assert_eq!(board.seen_line(), "7, 40");
+        // Then they show it: the server's row replaces the one heard of.
+        let waiting = board.listed(
+            vec![7, 40],
+            vec![done(40, "102334155"), done(7, "13")],
+            1_100,
+        );
+        assert!(!waiting);
+        assert_eq!(board.values[0], done(40, "102334155"));
+        assert_eq!(board.values.len(), 2);
+        // Once listed, it is the server's: a later list without it (a limit) drops it.
+        let _ = board.listed(vec![7], vec![done(7, "13")], 1_200);
+        assert_eq!(board.values.len(), 1);
+    }
+
+    #[test]
+    fn a_row_the_lists_never_show_is_dropped_after_a_while() {
+        let mut board = Board::default();
+        board.submitted(8, 0);
+        assert!(!board.listed(Vec::new(), Vec::new(), HOLD_UNLISTED_MS + 1));
+        assert!(board.values.is_empty() && board.seen.is_empty());
+    }
+
+    #[test]
+    fn a_refused_submission_leaves_no_trace() {
+        let mut board = Board::new(vec![7], vec![done(7, "13")]);
+        board.submitted(7, 0);
+        board.submitted(41, 0);
+        board.withdraw(41);
+        board.withdraw(7);
+        assert_eq!(board.seen_line(), "7");
+        assert_eq!(board.values, vec![done(7, "13")]);
+        assert!(!board.listed(vec![7], vec![done(7, "13")], 10));
+        assert_eq!(board.values, vec![done(7, "13")]);
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Store {
         self.refresh();
         events::follow(move |change| match change {
             Change::Value(event) => {
-                self.board.update(|board| board.apply(&event));
+                self.board.update(|board| board.apply(&event, now_ms()));
                 self.refresh();
             }
             Change::Resync => {
@@ -69,8 +69,14 @@ impl Store {
                 self.again.set(false);
                 match read_both().await {
                     Ok((seen, values)) => {
-                        self.board.set(Board { seen, values });
+                        let mut waiting = false;
+                        self.board
+                            .update(|board| waiting = board.listed(seen, values, now_ms()));
                         self.trouble.set(None);
+                        if waiting {
+                            // Rows heard of that the lists do not show yet: look again soon.
+                            set_timeout(move || self.refresh(), RELIST_AFTER);
+                        }
                     }
                     Err(failure) => self.trouble.set(Some(failure.0)),
                 }
@@ -84,15 +90,23 @@ impl Store {
 
     /// Sends a checked index; it shows as pending at once. A refusal comes back as a sentence.
     pub fn submit(self, index: FibIndex, refused: impl FnOnce(String) + 'static) {
-        self.board.update(|board| board.submitted(index.get()));
+        self.board
+            .update(|board| board.submitted(index.get(), now_ms()));
         spawn_local(async move {
             if let Err(failure) = api::submit(index).await {
                 refused(failure.0);
-                // Drop the optimistic row: the server's lists are the truth.
+                self.board.update(|board| board.withdraw(index.get()));
                 self.refresh();
             }
         });
     }
+}
+
+/// How soon the lists are read again while they lag behind what this tab has heard of.
+const RELIST_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 async fn read_both() -> Result<(Vec<u64>, Vec<fibstack_core::http::ValueSummary>), api::Failure> {
