@@ -34,6 +34,14 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> web_sys::
 }
 
 /// Lets the reactive system and the DOM catch up.
+/// Lets queued microtasks run (the page's reactive updates), but no timer or network callback.
+async fn microtasks() {
+    for _ in 0..20 {
+        let resolved = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
+        let _ = wasm_bindgen_futures::JsFuture::from(resolved).await;
+    }
+}
+
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window()
@@ -123,9 +131,21 @@ async fn a_valid_index_shows_as_pending_at_once() {
     });
     type_into_index(&container, "40");
     press_submit(&container);
-    settle().await;
+    // Before any answer can arrive: only queued microtasks (the page's own updates) have run.
+    microtasks().await;
     let line = text_of(&container, "li[data-index='40']");
     assert!(line.starts_with("For index 40 I calculated"), "{line}");
+
+    // No api serves this test page: the refusal withdraws the row.
+    settle().await;
+    assert!(
+        container
+            .query_selector("li[data-index='40']")
+            .ok()
+            .flatten()
+            .is_none(),
+        "a refused submission leaves no row"
+    );
 }
 
 #[wasm_bindgen_test]
