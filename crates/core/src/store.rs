@@ -69,8 +69,8 @@ pub trait JobSource: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, BackendError>;
     /// Gives up on the job: its index shows as failed for a while and the job leaves the queue.
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError>;
-    /// How often a running job must be kept alive.
-    fn keep_alive_interval(&self) -> Duration;
+    /// A running job not kept alive for this long is delivered again.
+    fn reclaim_idle(&self) -> Duration;
     /// A job delivered more times than this is failed instead of tried again.
     fn max_deliveries(&self) -> u64;
     /// This worker's name, in logs (and in the Redis consumer group).
@@ -126,6 +126,17 @@ pub enum Lookup {
     Failed,
     /// Queued, running, or evicted.
     Missing,
+}
+
+impl Lookup {
+    /// From what a store read: the value if stored, and whether a failure is remembered.
+    pub fn from_parts(value: Option<String>, failed: bool) -> Lookup {
+        match (value, failed) {
+            (Some(value), _) => Lookup::Value(value),
+            (None, true) => Lookup::Failed,
+            (None, false) => Lookup::Missing,
+        }
+    }
 }
 
 /// One delivery of a job.

@@ -186,8 +186,8 @@ impl JobSource for EmbeddedJobs {
         Ok(())
     }
 
-    fn keep_alive_interval(&self) -> Duration {
-        (self.store.settings().reclaim_idle / 3).max(Duration::from_millis(50))
+    fn reclaim_idle(&self) -> Duration {
+        self.store.settings().reclaim_idle
     }
 
     fn max_deliveries(&self) -> u64 {

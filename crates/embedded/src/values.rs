@@ -68,11 +68,7 @@ impl ValueStore for EmbeddedStore {
         .fetch_one(&self.shared.readers)
         .await
         .map_err(classify)?;
-        Ok(match (value, failed) {
-            (Some(value), _) => Lookup::Value(value),
-            (None, true) => Lookup::Failed,
-            (None, false) => Lookup::Missing,
-        })
+        Ok(Lookup::from_parts(value, failed))
     }
 
     async fn values(&self, indexes: &[FibIndex]) -> Result<Vec<Option<String>>, BackendError> {

@@ -121,11 +121,7 @@ impl ValueStore for ValueCache {
             .query_async(&mut self.connection.clone())
             .await
             .map_err(classify)?;
-        Ok(match (value, failed) {
-            (Some(value), _) => Lookup::Value(value),
-            (None, true) => Lookup::Failed,
-            (None, false) => Lookup::Missing,
-        })
+        Ok(Lookup::from_parts(value, failed))
     }
 
     /// The whole decimal value of each index that is stored.

@@ -332,9 +332,8 @@ impl JobSource for JobStream {
         Ok(())
     }
 
-    fn keep_alive_interval(&self) -> Duration {
-        // Well under the reclaim idle time, so a live job is never taken over.
-        (self.settings.reclaim_idle / 3).max(Duration::from_millis(50))
+    fn reclaim_idle(&self) -> Duration {
+        self.settings.reclaim_idle
     }
 
     fn max_deliveries(&self) -> u64 {

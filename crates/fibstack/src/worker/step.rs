@@ -7,6 +7,12 @@ use fibstack_core::store::{Job, JobSource};
 use fibstack_core::{BackendError, FibIndex};
 use tracing::Instrument;
 
+/// How often a running job tells the queue it is still alive: well under the reclaim idle time,
+/// so a live job is never taken over.
+fn keep_alive_interval(reclaim_idle: Duration) -> Duration {
+    (reclaim_idle / 3).max(Duration::from_millis(50))
+}
+
 /// What became of one delivery.
 #[derive(Debug)]
 pub enum Outcome {
@@ -93,7 +99,7 @@ async fn compute_keeping_alive(
     index: FibIndex,
 ) -> Result<String, String> {
     let mut computation = tokio::task::spawn_blocking(move || fibonacci_decimal(index));
-    let mut ticker = tokio::time::interval(jobs.keep_alive_interval());
+    let mut ticker = tokio::time::interval(keep_alive_interval(jobs.reclaim_idle()));
     ticker.tick().await; // the first tick is immediate
     loop {
         tokio::select! {
