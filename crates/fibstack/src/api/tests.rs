@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use super::state::Shared;
 use super::{AppState, router};
 
 /// A state whose Postgres and Redis point at a port nobody listens on.
@@ -34,7 +35,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         .connection_manager()
         .expect("a lazy connection manager");
     let events = super::EventHub::new();
-    AppState {
+    AppState::from(Shared {
         submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
         values: Arc::new(ValueCache::new(connection, 10)),
         policy: IndexPolicy::new(1000),
@@ -45,7 +46,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         schema_ready: Arc::new(AtomicBool::new(schema_ready)),
         events_subscribed: Arc::default(),
         shutdown: CancellationToken::new(),
-    }
+    })
 }
 
 async fn call(state: AppState, request: Request<Body>) -> (StatusCode, serde_json::Value) {
