@@ -81,7 +81,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Fib { n } => print_fibonacci(&n),
         Command::Healthcheck { redis: true, .. } => {
             let redis = config::redis(&process_env)?;
-            runtime()?
+            one_thread_runtime()?
                 .block_on(redis.ping())
                 .context("Redis does not answer")?;
             Ok(ExitCode::SUCCESS)
@@ -93,7 +93,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Some(port) => port,
                 None => config::port(&process_env, 5000)?,
             };
-            let status = runtime()?.block_on(healthcheck::probe(&host, port, &path))?;
+            let status = one_thread_runtime()?.block_on(healthcheck::probe(&host, port, &path))?;
             if status == 200 {
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -136,7 +136,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let policy = config::index_policy(&process_env)?;
             let redis = config::redis(&process_env)?;
             let queue = config::queue(&process_env)?;
-            runtime()?.block_on(async {
+            one_thread_runtime()?.block_on(async {
                 let jobs = backends::redis_jobs(&redis, &queue, policy, worker::unique_name())?;
                 worker::run(jobs, shutdown::on_signal()).await
             })?;
@@ -145,7 +145,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             telemetry::init(config::json_logs(&process_env));
             let postgres = config::postgres(&process_env)?;
-            runtime()?.block_on(async {
+            one_thread_runtime()?.block_on(async {
                 eprintln!(
                     "applying migrations to {}:{}/{} …",
                     postgres.host, postgres.port, postgres.database
@@ -161,8 +161,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// For the servers: one thread per core, or `TOKIO_WORKER_THREADS`.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// For the worker, which takes one job at a time (the arithmetic runs on the blocking pool),
+/// and for one-shot commands: more threads would only wait.
+fn one_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")

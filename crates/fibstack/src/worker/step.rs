@@ -92,12 +92,20 @@ async fn process_index(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outco
     }
 }
 
-/// Computes on the blocking pool while refreshing the job's claim at a steady pace.
+/// Indexes below this are computed in place: F(20000) takes about 25 µs, less than handing the
+/// work to another thread and back, and short enough not to hold up other tasks.
+const IN_PLACE_BELOW: u64 = 20_000;
+
+/// Computes on the blocking pool while refreshing the job's claim at a steady pace; small
+/// indexes in place.
 async fn compute_keeping_alive(
     jobs: &dyn JobSource,
     job: &Job,
     index: FibIndex,
 ) -> Result<String, String> {
+    if index.get() < IN_PLACE_BELOW {
+        return Ok(fibonacci_decimal(index));
+    }
     let mut computation = tokio::task::spawn_blocking(move || fibonacci_decimal(index));
     let mut ticker = tokio::time::interval(keep_alive_interval(jobs.reclaim_idle()));
     ticker.tick().await; // the first tick is immediate
