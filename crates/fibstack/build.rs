@@ -268,16 +268,20 @@ fn write_assets(
     assets: &[(String, &'static str, PathBuf)],
     page: &Path,
 ) -> BuildResult<()> {
+    // Inside OUT_DIR: a build never writes into the source tree (the placeholder lives there).
+    let gzip_dir = out.join("gzip");
+    let _ = fs::remove_dir_all(&gzip_dir);
+    fs::create_dir_all(&gzip_dir).map_err(|e| e.to_string())?;
     let mut code = String::from("static ASSETS: &[Asset] = &[\n");
     for (path, content_type, file) in assets {
-        let (plain, gzip) = with_gzip(file)?;
+        let (plain, gzip) = with_gzip(file, &gzip_dir)?;
         let _ = writeln!(
             code,
             "    Asset {{ path: {path:?}, content_type: {content_type:?}, plain: include_bytes!({plain:?}), gzip: include_bytes!({gzip:?}) }},"
         );
     }
     code.push_str("];\n");
-    let (plain, gzip) = with_gzip(page)?;
+    let (plain, gzip) = with_gzip(page, &gzip_dir)?;
     let _ = writeln!(
         code,
         "static PAGE: Asset = Asset {{ path: \"/\", content_type: \"text/html; charset=utf-8\", plain: include_bytes!({plain:?}), gzip: include_bytes!({gzip:?}) }};"
@@ -285,14 +289,14 @@ fn write_assets(
     fs::write(out.join("client_assets.rs"), code).map_err(|e| e.to_string())
 }
 
-/// Writes `<file>.gz` next to `file`; returns both paths as strings for `include_bytes!`.
-fn with_gzip(file: &Path) -> BuildResult<(String, String)> {
+/// Writes `<gzip_dir>/<file name>.gz` (asset names are unique: content-hashed, or the one page);
+/// returns both paths as strings for `include_bytes!`.
+fn with_gzip(file: &Path, gzip_dir: &Path) -> BuildResult<(String, String)> {
     use std::io::Write as _;
-    let gzip = file.with_extension(
-        file.extension()
-            .map(|ext| format!("{}.gz", ext.to_string_lossy()))
-            .unwrap_or_else(|| "gz".to_owned()),
-    );
+    let name = file
+        .file_name()
+        .ok_or_else(|| format!("{} has no file name", file.display()))?;
+    let gzip = gzip_dir.join(format!("{}.gz", name.to_string_lossy()));
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder
         .write_all(&read_bytes(file)?)
