@@ -163,16 +163,17 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 /// For the servers: one thread per core, or `TOKIO_WORKER_THREADS`.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
+    build_runtime(tokio::runtime::Builder::new_multi_thread())
 }
 
 /// For the worker, which takes one job at a time (the arithmetic runs on the blocking pool),
 /// and for one-shot commands: more threads would only wait.
 fn one_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
+    build_runtime(tokio::runtime::Builder::new_current_thread())
+}
+
+fn build_runtime(mut builder: tokio::runtime::Builder) -> anyhow::Result<tokio::runtime::Runtime> {
+    builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")

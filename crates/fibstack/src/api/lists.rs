@@ -101,13 +101,11 @@ impl ListCache {
         );
     }
 
-    /// Something changed: no kept answer is served again.
+    /// Something changed: no kept answer is served again. Called on every submission and
+    /// event, so it takes no lock: answers of an older generation are never served, and are
+    /// replaced by the next `put` of their list (the entry bounds still hold).
     pub fn forget(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
     }
 }
 

@@ -37,9 +37,9 @@ pub struct Shared {
     pub lists: Arc<ListCache>,
     /// One permit per open event stream, so open connections stay bounded.
     pub stream_slots: Arc<Semaphore>,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// Set once the migrations have run; until then, data routes answer 503.
-    pub schema_ready: Arc<AtomicBool>,
+    pub schema_ready: AtomicBool,
     /// True while this process receives value events.
     pub events_subscribed: Arc<AtomicBool>,
     /// Ends event streams on shutdown so the server can drain.
@@ -72,8 +72,8 @@ impl AppState {
             lists: events.lists(),
             events,
             stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
-            metrics: Arc::default(),
-            schema_ready: Arc::new(AtomicBool::new(false)),
+            metrics: Metrics::default(),
+            schema_ready: AtomicBool::new(false),
             events_subscribed,
             shutdown,
         });

@@ -42,8 +42,8 @@ fn state_without_services(schema_ready: bool) -> AppState {
         lists: events.lists(),
         events,
         stream_slots: Arc::new(Semaphore::new(1)),
-        metrics: Arc::default(),
-        schema_ready: Arc::new(AtomicBool::new(schema_ready)),
+        metrics: Default::default(),
+        schema_ready: AtomicBool::new(schema_ready),
         events_subscribed: Arc::default(),
         shutdown: CancellationToken::new(),
     })

@@ -97,14 +97,16 @@ fn kept(
     answer: &impl serde::Serialize,
 ) -> Response {
     match serde_json::to_vec(answer) {
-        Ok(bytes) => {
-            let body = Bytes::from(bytes);
-            state.lists.put(list, limit, generation, body.clone());
-            json_body(body)
-        }
+        Ok(bytes) => kept_body(state, list, limit, generation, Bytes::from(bytes)),
         // Numbers and strings always serialise; should that change, axum answers 500.
         Err(_) => Json(answer).into_response(),
     }
+}
+
+/// Keeps an answer already serialised, and answers it.
+fn kept_body(state: &AppState, list: List, limit: u32, generation: u64, body: Bytes) -> Response {
+    state.lists.put(list, limit, generation, body.clone());
+    json_body(body)
 }
 
 fn json_body(body: Bytes) -> Response {
@@ -133,10 +135,7 @@ pub async fn current(
         // One chunk (the course's 40 values): answered whole, and kept.
         let entries = current_entries(&state, &indexes).await?;
         let body = Bytes::from(format!("{{{entries}}}"));
-        state
-            .lists
-            .put(List::Current, limit, generation, body.clone());
-        return Ok(json_body(body));
+        return Ok(kept_body(&state, List::Current, limit, generation, body));
     }
     let mut chunks: VecDeque<Vec<FibIndex>> =
         indexes.chunks(CURRENT_CHUNK).map(<[_]>::to_vec).collect();
