@@ -294,8 +294,11 @@ fn the_page_reconnects_by_itself_after_the_api_restarts() {
 
     stack.api.stop();
     runtime.block_on(async {
-        wait_for_text(&browser, ".reconnecting", PATIENCE, |text| {
-            text.contains("reconnecting")
+        // The page says it is cut off in one of two words: the event stream's loss, or, when a
+        // list read (the one that follows `ready`, say) reaches the stopped api first, that the
+        // server cannot be read, which the page then shows instead.
+        wait_for_text(&browser, ".reconnecting, .trouble", PATIENCE, |text| {
+            text.contains("reconnecting") || text.contains("unavailable")
         })
         .await;
     });
