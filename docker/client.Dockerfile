@@ -5,14 +5,15 @@
 # Dependencies compile for wasm in a layer of their own (cargo-chef).
 
 FROM rust:1.95.0-slim-bookworm AS chef
-# npm: wasm-opt comes from the binaryen package pinned in client/package.json.
+# g++: wasm-opt (binaryen) is built from crates.io's sources.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends g++ \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
  && cargo install cargo-chef --version 0.1.78 --locked \
- && cargo install wasm-bindgen-cli --version 0.2.130
+ && cargo install wasm-bindgen-cli --version 0.2.130 \
+ && cargo install wasm-opt --version 0.116.1 --locked
 WORKDIR /src
 
 FROM chef AS planner
@@ -24,8 +25,6 @@ COPY --from=planner /src/recipe.json recipe.json
 # Into target/client-wasm, where scripts/build-client compiles the client.
 RUN CARGO_TARGET_DIR=target/client-wasm cargo chef cook --locked --target wasm32-unknown-unknown \
       --profile wasm-release -p fibstack-client --recipe-path recipe.json
-COPY client/package.json client/package-lock.json client/
-RUN npm ci --prefix client --no-audit --no-fund
 COPY . .
 RUN scripts/build-client /out
 

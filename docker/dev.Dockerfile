@@ -4,10 +4,6 @@
 # rebuilds and restarts the service without rebuilding the image.
 
 FROM rust:1.95.0-bookworm AS rust-dev
-# hadolint ignore=DL3008
-RUN apt-get update \
- && apt-get install -y --no-install-recommends m4 \
- && rm -rf /var/lib/apt/lists/*
 RUN cargo install cargo-watch --version 8.5.3 --locked
 WORKDIR /app
 

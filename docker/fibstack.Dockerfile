@@ -3,14 +3,9 @@
 #   docker build -f docker/fibstack.Dockerfile --target api -t fibstack-api .
 #   docker build -f docker/fibstack.Dockerfile --target worker -t fibstack-worker .
 # Dependencies compile in a layer of their own (cargo-chef), so a source change rebuilds only
-# fibstack. The runtime is distroless: the binary, glibc, nothing else (GMP is linked in).
+# fibstack. The runtime is distroless: the binary, glibc, nothing else.
 
 FROM rust:1.95.0-slim-bookworm AS chef
-# m4: GMP is built from source by gmp-mpfr-sys.
-# hadolint ignore=DL3008
-RUN apt-get update \
- && apt-get install -y --no-install-recommends m4 \
- && rm -rf /var/lib/apt/lists/*
 RUN cargo install cargo-chef --version 0.1.78 --locked
 # These images run the api and the worker, never the all-in-one app: no client to embed.
 ENV FIBSTACK_EMBED_CLIENT=0

