@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use crate::model::{Shown, grouped, shown};
 use crate::route::{Link, Page, page_for, provide_current_path};
 use crate::save;
-use crate::store::Store;
+use crate::store::{Events, Store};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -23,7 +23,7 @@ pub fn App() -> impl IntoView {
                 <Link href="/otherpage">"Other Page"</Link>
             </nav>
         </header>
-        <main>
+        <main data-events=move || store.events.get().as_str()>
             {move || match page_for(&path.0.get()) {
                 Page::Calculator => view! { <Calculator /> }.into_any(),
                 Page::Other => view! { <OtherPage /> }.into_any(),
@@ -120,7 +120,7 @@ pub fn Trouble() -> impl IntoView {
         <Show when=move || store.trouble.get().is_some()>
             <p class="trouble" role="status">{move || store.trouble.get()}</p>
         </Show>
-        <Show when=move || store.trouble.get().is_none() && !store.live.get()>
+        <Show when=move || store.trouble.get().is_none() && store.events.get() == Events::Lost>
             <p class="reconnecting" role="status">"Live updates paused; reconnecting…"</p>
         </Show>
     }

@@ -8,6 +8,27 @@ use crate::api;
 use crate::events::{self, Change};
 use crate::model::Board;
 
+/// Where the page's event stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    /// The first connection is being made: nothing has gone wrong, so nothing is said.
+    Connecting,
+    Live,
+    /// A connection failed or dropped; the page says it is reconnecting.
+    Lost,
+}
+
+impl Events {
+    /// As the page's `data-events` attribute shows it (tests wait on it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Events::Connecting => "connecting",
+            Events::Live => "live",
+            Events::Lost => "lost",
+        }
+    }
+}
+
 /// Created once for the app, so navigating between pages neither refetches nor opens a second
 /// event stream. `Copy`: every field is a handle into the reactive arena.
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +37,7 @@ pub struct Store {
     /// Why the server could not be read, shown above the lists until a read works again.
     pub trouble: RwSignal<Option<String>>,
     /// Whether live updates are flowing.
-    pub live: RwSignal<bool>,
+    pub events: RwSignal<Events>,
     /// The server's rules for an index; the default limit until it has said otherwise.
     pub policy: RwSignal<IndexPolicy>,
     /// A refresh is running; another one asked for meanwhile runs right after it, once.
@@ -29,7 +50,7 @@ impl Store {
         Store {
             board: RwSignal::new(Board::default()),
             trouble: RwSignal::new(None),
-            live: RwSignal::new(false),
+            events: RwSignal::new(Events::Connecting),
             policy: RwSignal::new(IndexPolicy::default()),
             refreshing: RwSignal::new(false),
             again: RwSignal::new(false),
@@ -50,10 +71,10 @@ impl Store {
                 self.refresh();
             }
             Change::Resync => {
-                self.live.set(true);
+                self.events.set(Events::Live);
                 self.refresh();
             }
-            Change::Lost => self.live.set(false),
+            Change::Lost => self.events.set(Events::Lost),
         });
     }
 

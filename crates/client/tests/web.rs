@@ -2,9 +2,9 @@
 //! them). They mount components alone, with no server behind the page.
 #![cfg(target_arch = "wasm32")]
 
-use fibstack_client::app::{CalculatedValues, IndexForm, ValueLine};
+use fibstack_client::app::{CalculatedValues, IndexForm, Trouble, ValueLine};
 use fibstack_client::model::Shown;
-use fibstack_client::store::Store;
+use fibstack_client::store::{Events, Store};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -175,4 +175,38 @@ async fn a_long_value_is_shortened_with_its_digit_count_and_actions() {
         .filter_map(|node| node.text_content())
         .collect();
     assert_eq!(buttons, ["Copy", "Download"]);
+}
+
+#[wasm_bindgen_test]
+async fn reconnecting_is_said_only_after_a_connection_failed() {
+    let store = Store::new();
+    let container = mount(move || {
+        provide_context(store);
+        view! { <Trouble /> }
+    });
+    settle().await;
+    assert_eq!(store.events.get_untracked(), Events::Connecting);
+    assert_eq!(
+        text_of(&container, ".reconnecting"),
+        "",
+        "nothing has failed yet"
+    );
+
+    store.events.set(Events::Lost);
+    settle().await;
+    assert_eq!(
+        text_of(&container, ".reconnecting"),
+        "Live updates paused; reconnecting…"
+    );
+
+    store.events.set(Events::Live);
+    settle().await;
+    assert!(
+        container
+            .query_selector(".reconnecting")
+            .ok()
+            .flatten()
+            .is_none(),
+        "the note goes once events flow"
+    );
 }

@@ -53,19 +53,33 @@ fn on_live_page(stack: &TestStack, test: impl AsyncFnOnce(&fantoccini::Client)) 
     });
 }
 
-/// The page is up and following events (the "reconnecting" note is gone).
+/// A page just opened is up and following events. Until then it says nothing about
+/// reconnecting: no connection has failed.
 async fn wait_until_live(browser: &fantoccini::Client) {
+    wait_for_live(browser, true).await;
+}
+
+/// After an outage: live again (the "reconnecting" note has had its reason).
+async fn wait_until_live_again(browser: &fantoccini::Client) {
+    wait_for_live(browser, false).await;
+}
+
+async fn wait_for_live(browser: &fantoccini::Client, nothing_failed_yet: bool) {
     wait_for_text(browser, "h3", PATIENCE, |text| {
         text.contains("Indexes I have seen")
     })
     .await;
     let deadline = std::time::Instant::now() + PATIENCE;
-    while exists(browser, ".reconnecting").await {
+    while !exists(browser, "main[data-events='live']").await {
+        assert!(
+            !(nothing_failed_yet && exists(browser, ".reconnecting").await),
+            "the page said it was reconnecting before any connection had failed"
+        );
         assert!(
             std::time::Instant::now() < deadline,
             "live updates never started"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -307,7 +321,7 @@ fn the_page_reconnects_by_itself_after_the_api_restarts() {
     // Submitted by someone else after the restart: the page hears of it with no reload.
     assert_eq!(stack.submit(33).status, 200);
     runtime.block_on(async {
-        wait_until_live(&browser).await;
+        wait_until_live_again(&browser).await;
         wait_for_text(&browser, "li[data-index='33']", PATIENCE, |text| {
             text.contains("3524578")
         })
