@@ -1,12 +1,16 @@
-//! The pure work of a request and a job: parsing an index, computing F(n) in decimal, and
-//! shortening a long value for lists. `cargo bench -p fibstack-core`.
+//! The pure work of a request and a job: parsing an index, computing F(n) in decimal (and the
+//! decimal conversion alone, against malachite's), and shortening a long value for lists.
+//! `cargo bench -p fibstack-core`.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use fibstack_core::IndexPolicy;
-use fibstack_core::fib::fibonacci_decimal;
+use fibstack_core::decimal::decimal;
+use fibstack_core::fib::{fibonacci, fibonacci_decimal};
 use fibstack_core::summary::preview;
+use malachite_base::num::conversion::traits::Digits;
+use malachite_nz::natural::Natural;
 
 fn index(n: u64) -> fibstack_core::FibIndex {
     IndexPolicy::new(fibstack_core::index::MAX_SUPPORTED_INDEX)
@@ -21,6 +25,25 @@ fn arithmetic(c: &mut Criterion) {
             b.iter(|| fibonacci_decimal(black_box(n)));
         });
     }
+    group.finish();
+}
+
+/// Malachite's own conversion, as `decimal` did before it had its own.
+fn malachite_decimal(value: &Natural) -> String {
+    let digits: Vec<u8> = value.to_digits_desc(&10u8);
+    String::from_utf8(digits.into_iter().map(|digit| digit + b'0').collect()).expect("ASCII digits")
+}
+
+fn conversion(c: &mut Criterion) {
+    let value = fibonacci(index(1_000_000));
+    assert_eq!(decimal(&value), malachite_decimal(&value));
+    let mut group = c.benchmark_group("decimal conversion");
+    group.bench_function("F(10^6), remainder tree", |b| {
+        b.iter(|| decimal(black_box(&value)));
+    });
+    group.bench_function("F(10^6), malachite to_digits_desc", |b| {
+        b.iter(|| malachite_decimal(black_box(&value)));
+    });
     group.finish();
 }
 
@@ -39,5 +62,5 @@ fn edges(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, arithmetic, edges);
+criterion_group!(benches, arithmetic, conversion, edges);
 criterion_main!(benches);

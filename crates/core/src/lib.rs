@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`index`]: [`FibIndex`], the only way into the system for an index, parsed once at the edge.
 //! - [`fib`]: the exact arithmetic, F(0)=0, F(1)=1 (feature `arith`, native targets only).
+//! - [`decimal`]: the exact decimal conversion of large values, faster than malachite's and GMP's
+//!   (feature `arith`).
 //! - [`summary`]: how a long decimal value is shortened for lists.
 //! - [`http`]: the JSON shapes of the HTTP contract, shared by the api and the web client.
 //! - [`backend`]: the error every storage adapter reports, so callers can tell "down" from "broken".
@@ -12,6 +14,8 @@
 //! so validation has exactly one definition on both sides of the wire.
 
 pub mod backend;
+#[cfg(feature = "arith")]
+pub mod decimal;
 #[cfg(feature = "arith")]
 pub mod fib;
 pub mod http;
