@@ -1,23 +1,32 @@
-# syntax=docker/dockerfile:1.7
 # The web client: its wasm bundle (scripts/build-client), served by nginx on :3000 as in the
-# course, with the single-page fallback and caching rules of client/nginx/default.conf.
+# course, with the single-page fallback and caching rules of client/nginx/default.conf, rendered
+# at start by nginx/render.sh as natively. Dependencies compile for wasm in a layer of their own.
 #   docker build -f docker/client.Dockerfile -t fibstack-client .
-# Dependencies compile for wasm in a layer of their own (cargo-chef).
 
 FROM rust:1.95.0-slim-bookworm AS chef
+# Tools are compiled for a quick build rather than top speed: each runs a few times per build.
+RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && cargo install cargo-chef --version 0.1.78 --locked
+# rust-toolchain.toml's extra components and targets are for development: rustup must not fetch
+# them by itself here (the client's stage adds the wasm target it needs).
+ENV RUSTUP_AUTO_INSTALL=0
 # g++: wasm-opt (binaryen) is built from crates.io's sources.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install cargo-chef --version 0.1.78 --locked \
+ && export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
  && cargo install wasm-bindgen-cli --version 0.2.130 \
  && cargo install wasm-opt --version 0.116.1 --locked
 WORKDIR /src
 
 FROM chef AS planner
-COPY . .
+# The sources the build reads, and nothing else: an edit elsewhere (docs, scripts, compose
+# files) leaves every layer cached.
+COPY Cargo.toml Cargo.lock rust-toolchain.toml ./
+COPY crates crates
+COPY client client
 RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
@@ -25,14 +34,22 @@ COPY --from=planner /src/recipe.json recipe.json
 # Into target/client-wasm, where scripts/build-client compiles the client.
 RUN CARGO_TARGET_DIR=target/client-wasm cargo chef cook --locked --target wasm32-unknown-unknown \
       --profile wasm-release -p fibstack-client --recipe-path recipe.json
-COPY . .
-RUN scripts/build-client /out
+COPY Cargo.toml Cargo.lock rust-toolchain.toml ./
+COPY crates crates
+COPY client client
+COPY scripts scripts
+# The page's size budget holds for the bundle shipped, or the image is not built.
+RUN scripts/build-client /out \
+ && scripts/check-bundle /out
 
 FROM nginxinc/nginx-unprivileged:1.28-alpine
-COPY client/nginx/default.conf /etc/nginx/conf.d/default.conf
+COPY nginx/ /etc/fibstack/nginx/
+COPY client/nginx/default.conf /etc/fibstack/client/nginx/default.conf
 COPY --from=builder /out /usr/share/nginx/html
+ENV LISTEN_PORT=3000
 USER 101
 EXPOSE 3000
+ENTRYPOINT ["/etc/fibstack/nginx/entrypoint.sh", "client"]
 # A shell form on purpose: `|| exit 1` turns any wget failure into "unhealthy".
 # hadolint ignore=DL3025
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \

@@ -1,20 +1,20 @@
-# syntax=docker/dockerfile:1.7
-# The router: the same template scripts/stack renders natively, rendered here by the official
-# image's templates/ step at start. Listens on 8080 (an unprivileged user cannot bind 80);
-# publish it as 80 on a host, 3050 in development.
+# The router: nginx/templates/default.conf.template rendered at start by nginx/render.sh, the
+# same script scripts/stack runs natively; the base image gives only the nginx binary. Upstream
+# names are looked up again through Docker's DNS, so a recreated or scaled api is found.
+# Listens on 8080 (an unprivileged user cannot bind 80); publish it as 80 on a host, 3050 in
+# development.
 #   docker build -f docker/nginx.Dockerfile -t fibstack-nginx .
 
 FROM nginxinc/nginx-unprivileged:1.28-alpine
-COPY nginx/templates/default.conf.template /etc/nginx/templates/default.conf.template
-# Sourced by the entrypoint before rendering: derives the zone's rate and burst.
-COPY --chmod=0755 nginx/rate-limit.envsh /docker-entrypoint.d/15-fibstack-rate-limit.envsh
+COPY nginx/ /etc/fibstack/nginx/
 ENV API_UPSTREAM=api:5000 \
     CLIENT_UPSTREAM=client:3000 \
+    UPSTREAM_RESOLVER=127.0.0.11 \
     LISTEN_PORT=8080 \
-    RATE_LIMIT_RPS=20 \
-    NGINX_ENVSUBST_FILTER="^(API_UPSTREAM|CLIENT_UPSTREAM|LISTEN_PORT|RATE_LIMIT_[A-Z_]+)$"
+    RATE_LIMIT_RPS=20
 USER 101
 EXPOSE 8080
+ENTRYPOINT ["/etc/fibstack/nginx/entrypoint.sh", "router"]
 # A shell form on purpose: `|| exit 1` turns any wget failure into "unhealthy".
 # hadolint ignore=DL3025
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \

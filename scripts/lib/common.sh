@@ -39,6 +39,13 @@ free_port() {
 
 # ensure_wasm_opt: binaryen's wasm-opt, 116 or newer, from crates.io (a native build of binaryen,
 # about 5 minutes once). Older ones break the page (Debian's 108 does).
+# install_tool ARGS...: cargo install, compiled for a quick build rather than top speed (a tool
+# runs a few times per build; its own release profile may ask for LTO and one codegen unit).
+install_tool() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install "$@"
+}
+
 ensure_wasm_opt() {
   local version
   version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -1 || true)
@@ -46,7 +53,7 @@ ensure_wasm_opt() {
     return
   fi
   echo "installing wasm-opt from crates.io (about 5 minutes, once)"
-  cargo install wasm-opt --version 0.116.1 --locked
+  install_tool wasm-opt --version 0.116.1 --locked
 }
 
 # ensure_wasm_bindgen: the wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in
@@ -57,7 +64,7 @@ ensure_wasm_bindgen() {
   wanted=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
   if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $wanted" ]]; then
     echo "installing wasm-bindgen-cli $wanted (about 2 minutes, once)"
-    cargo install wasm-bindgen-cli --version "$wanted"
+    install_tool wasm-bindgen-cli --version "$wanted"
   fi
 }
 
@@ -75,3 +82,17 @@ ensure_compose() {
   ln -sf "$binary" "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"
   docker compose version
 }
+
+# upstream_images: the images the Dockerfiles and compose files take from a registry: every FROM
+# that is not a stage of the same file, every compose image that is not one of ours (those carry
+# ${REGISTRY}). Run from the repository's root.
+upstream_images() {
+  local file
+  for file in docker/*.Dockerfile; do
+    awk 'toupper($1) == "FROM" { if (!(tolower($2) in stage)) print $2; stage[tolower($4)] = 1 }' "$file"
+  done
+  grep -h '^ *image:' docker-compose.yml docker-compose.prod.yml | awk '{print $2}' | tr -d '"' | grep -v REGISTRY
+}
+
+# present IMAGE: the engine has it.
+present() { docker image inspect "$1" >/dev/null 2>&1; }

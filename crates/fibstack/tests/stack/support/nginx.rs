@@ -53,7 +53,7 @@ impl TestNginx {
             .arg("client")
             .arg(&dir)
             .arg(client_root())
-            .env("LISTEN_PORT", port.to_string())
+            .env("LISTEN_PORT", format!("127.0.0.1:{port}"))
             .status()
             .expect("nginx/render.sh runs");
         assert!(status.success(), "rendering the client server failed");
