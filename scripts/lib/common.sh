@@ -96,3 +96,6 @@ upstream_images() {
 
 # present IMAGE: the engine has it.
 present() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# to_mib FIGURE: a memory figure as docker stats prints it (800KiB, 5.3MiB, 1.2GiB) in MiB.
+to_mib() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /GiB/) n *= 1024; else if (v ~ /KiB/) n /= 1024; printf "%.1f", n }'; }
