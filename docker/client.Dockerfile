@@ -1,24 +1,24 @@
 # The web client: its wasm bundle (scripts/build-client), served by nginx on :3000 as in the
 # course, with the single-page fallback and caching rules of client/nginx/default.conf, rendered
 # at start by nginx/render.sh as natively. Dependencies compile for wasm in a layer of their own.
-#   docker build -f docker/client.Dockerfile -t fibstack-client .
+#   docker build -f docker/client.Dockerfile --target client -t fibstack-client .
 
-FROM rust:1.95.0-slim-bookworm AS chef
+FROM rust:1.95.0-slim-trixie AS chef
 # Tools are compiled for a quick build rather than top speed: each runs a few times per build.
+# The api's image starts with the same two layers, so one build of them serves both.
 RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
  && cargo install cargo-chef --version 0.1.78 --locked
 # rust-toolchain.toml's extra components and targets are for development: rustup must not fetch
-# them by itself here (the client's stage adds the wasm target it needs).
+# them by itself here (the wasm target is added below).
 ENV RUSTUP_AUTO_INSTALL=0
-# g++: wasm-opt (binaryen) is built from crates.io's sources.
+# wasm-opt is Debian's binaryen (120; the bundle needs 116 or newer), not a half-hour C++ build.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ \
+ && apt-get install -y --no-install-recommends binaryen \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
  && export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
- && cargo install wasm-bindgen-cli --version 0.2.130 \
- && cargo install wasm-opt --version 0.116.1 --locked
+ && cargo install wasm-bindgen-cli --version 0.2.130
 WORKDIR /src
 
 FROM chef AS planner
@@ -42,7 +42,7 @@ COPY scripts scripts
 RUN scripts/build-client /out \
  && scripts/check-bundle /out
 
-FROM nginxinc/nginx-unprivileged:1.28-alpine
+FROM nginxinc/nginx-unprivileged:1.28-alpine AS client
 COPY nginx/ /etc/fibstack/nginx/
 COPY client/nginx/default.conf /etc/fibstack/client/nginx/default.conf
 COPY --from=builder /out /usr/share/nginx/html
@@ -54,3 +54,12 @@ ENTRYPOINT ["/etc/fibstack/nginx/entrypoint.sh", "client"]
 # hadolint ignore=DL3025
 HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
   CMD wget -q -O /dev/null http://127.0.0.1:3000/ || exit 1
+
+# The development image (docker-compose.yml's client): this toolchain and its tools, and trunk,
+# which rebuilds on save and tells the open page to reload. The source is mounted at /app and
+# target/ is a named volume, so a save rebuilds without rebuilding the image. BuildKit builds
+# only the stages this one needs; the classic builder builds the ones above it too.
+FROM chef AS dev
+RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && cargo install trunk --version 0.21.14 --locked
+WORKDIR /app/client

@@ -5,7 +5,7 @@
 # fibstack. The runtime is distroless: the binary, glibc, nothing else. Only classic builder
 # features, so BuildKit is welcome but not needed.
 
-FROM rust:1.95.0-slim-bookworm AS chef
+FROM rust:1.95.0-slim-trixie AS chef
 # Tools are compiled for a quick build rather than top speed: each runs a few times per build.
 RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
  && cargo install cargo-chef --version 0.1.78 --locked
@@ -33,7 +33,7 @@ COPY client client
 RUN cargo build --release --locked -p fibstack \
  && install -D target/release/fibstack /out/fibstack
 
-FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
+FROM gcr.io/distroless/cc-debian13:nonroot AS runtime
 COPY --from=builder /out/fibstack /usr/local/bin/fibstack
 USER 65532:65532
 ENV LOG_FORMAT=json
@@ -51,3 +51,13 @@ EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["/usr/local/bin/fibstack", "healthcheck"]
 CMD ["api"]
+
+# The development image (docker-compose.yml's api and worker): this toolchain and cargo-watch,
+# which rebuilds and restarts the service on save. The source is mounted at /app and target/ is
+# a named volume (the Rust analog of the course's /app/node_modules volume), so a save rebuilds
+# without rebuilding the image. BuildKit builds only the stages this one needs; the classic
+# builder builds the ones above it too.
+FROM chef AS dev
+RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && cargo install cargo-watch --version 8.5.3 --locked
+WORKDIR /app

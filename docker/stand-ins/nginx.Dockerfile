@@ -1,7 +1,7 @@
 # Stand-in for nginxinc/nginx-unprivileged:1.28-alpine (scripts/base-images): Debian's nginx
-# (1.22), envsubst and wget, and the upstream image's user 101. The project's images bring their
+# (1.26), envsubst and wget, and the upstream image's user 101. The project's images bring their
 # own configuration and start nginx through nginx/entrypoint.sh, so nothing else is needed.
-FROM fibstack-stand-in/debian:bookworm
+FROM fibstack-stand-in/debian:trixie
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx gettext-base wget \

@@ -1,7 +1,7 @@
-# Stand-in for redis:7.4.6-alpine (scripts/base-images): Debian's redis-server (7.0) and
+# Stand-in for redis:7.4.6-alpine (scripts/base-images): Debian's redis-server (8.0) and
 # redis-cli, run as the redis user in /data, as upstream does. The compose files pass every
 # setting they rely on (protected mode off included) on the command line.
-FROM fibstack-stand-in/debian:bookworm
+FROM fibstack-stand-in/debian:trixie
 # The upstream Debian images' uid and gid, fixed before the package would pick some.
 # hadolint ignore=DL3008
 RUN groupadd --system --gid 999 redis \

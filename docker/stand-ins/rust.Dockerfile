@@ -1,7 +1,7 @@
-# Stand-in for rust:1.95.0-slim-bookworm (scripts/base-images): Debian with gcc and the pinned
+# Stand-in for rust:1.95.0-slim-trixie (scripts/base-images): Debian with gcc and the pinned
 # toolchain as the host's rustup installed it (no docs, no wasm target: like the upstream image,
 # `rustup target add` fetches it). The same paths and variables as the upstream image.
-FROM fibstack-stand-in/debian:bookworm
+FROM fibstack-stand-in/debian:trixie
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev ca-certificates \

@@ -37,8 +37,6 @@ free_port() {
   echo "$port"
 }
 
-# ensure_wasm_opt: binaryen's wasm-opt, 116 or newer, from crates.io (a native build of binaryen,
-# about 5 minutes once). Older ones break the page (Debian's 108 does).
 # install_tool ARGS...: cargo install, compiled for a quick build rather than top speed (a tool
 # runs a few times per build; its own release profile may ask for LTO and one codegen unit).
 install_tool() {
@@ -46,6 +44,9 @@ install_tool() {
     cargo install "$@"
 }
 
+# ensure_wasm_opt: binaryen's wasm-opt, 116 or newer: the one on PATH (Debian 13's package is
+# 120), else from crates.io (a native build of binaryen, about 5 minutes once). Older ones break
+# the page (Debian 12's 108 does).
 ensure_wasm_opt() {
   local version
   version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -1 || true)
