@@ -1,7 +1,8 @@
 //! The error every storage adapter (Postgres, Redis, the embedded SQLite store) returns.
 //!
-//! Callers only need to know whether a backing service is unreachable (answer 503, retry later) or
-//! something is wrong that retrying will not fix (answer 500, log the cause).
+//! Callers only need to know whether a backing service is unreachable (answer 503, retry later),
+//! refuses this process because of how it is configured (TLS, certificates, login: say which
+//! setting, and stop), or something is wrong that retrying will not fix (answer 500, log the cause).
 
 use std::fmt;
 
@@ -35,6 +36,16 @@ pub enum BackendError {
         #[source]
         cause: Cause,
     },
+    /// The service refuses this process for how it is configured: a TLS mismatch, a certificate
+    /// that does not verify, a refused login. Retrying will not help; `fix` names the settings.
+    #[error("{service} refused this process ({fix})")]
+    Refused {
+        service: Service,
+        /// What to look at, with the variables' names: "check PGSSLMODE and PGSSLROOTCERT".
+        fix: &'static str,
+        #[source]
+        cause: Cause,
+    },
     /// The service answered, but not as this code expects: a bug or a schema mismatch.
     #[error("{service} gave an unexpected answer")]
     Unexpected {
@@ -48,6 +59,14 @@ impl BackendError {
     pub fn unavailable(service: Service, cause: impl Into<Cause>) -> Self {
         BackendError::Unavailable {
             service,
+            cause: cause.into(),
+        }
+    }
+
+    pub fn refused(service: Service, fix: &'static str, cause: impl Into<Cause>) -> Self {
+        BackendError::Refused {
+            service,
+            fix,
             cause: cause.into(),
         }
     }
@@ -66,6 +85,9 @@ impl BackendError {
             std::error::Error::source(self).map_or_else(|| self.to_string(), ToString::to_string);
         match self {
             BackendError::Unavailable { service, .. } => BackendError::unavailable(*service, cause),
+            BackendError::Refused { service, fix, .. } => {
+                BackendError::refused(*service, fix, cause)
+            }
             BackendError::Unexpected { service, .. } => BackendError::unexpected(*service, cause),
         }
     }
@@ -73,6 +95,7 @@ impl BackendError {
     pub fn service(&self) -> Service {
         match self {
             BackendError::Unavailable { service, .. }
+            | BackendError::Refused { service, .. }
             | BackendError::Unexpected { service, .. } => *service,
         }
     }

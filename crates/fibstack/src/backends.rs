@@ -40,7 +40,7 @@ impl ApiStorage {
     ) -> anyhow::Result<ApiStorage> {
         let events = EventHub::new();
         Ok(ApiStorage {
-            submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
+            submissions: Arc::new(Submissions::new(postgres.lazy_pool()?)),
             values: Arc::new(redis_values(redis, queue)?),
             relay: Some(EventRelay::new(redis.clone(), events.clone())),
             events,
@@ -124,7 +124,7 @@ impl AllInOneStorage {
             None
         };
         let submissions: Arc<dyn SubmissionLog> = match &storage.submissions {
-            Some(postgres) => Arc::new(Submissions::new(postgres.lazy_pool())),
+            Some(postgres) => Arc::new(Submissions::new(postgres.lazy_pool()?)),
             None => Arc::new(opened(&embedded)?),
         };
         let (values, relay): (Arc<dyn ValueStore>, _) = match &storage.values {

@@ -88,7 +88,7 @@ pub fn host(env: &impl Lookup, default: std::net::IpAddr) -> Result<std::net::Ip
     )
 }
 
-/// `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`.
+/// `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`.
 pub fn postgres(env: &impl Lookup) -> Result<PgConfig, ConfigError> {
     let host = get(env, "PGHOST").ok_or_else(|| {
         ConfigError::new(
@@ -113,6 +113,7 @@ pub fn postgres(env: &impl Lookup) -> Result<PgConfig, ConfigError> {
         user,
         password: get(env, "PGPASSWORD"),
         ssl_mode,
+        ssl_root_cert: get(env, "PGSSLROOTCERT").map(std::path::PathBuf::from),
     })
 }
 

@@ -150,7 +150,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     "applying migrations to {}:{}/{} …",
                     postgres.host, postgres.port, postgres.database
                 );
-                Submissions::new(postgres.lazy_pool())
+                Submissions::new(postgres.lazy_pool()?)
                     .migrate()
                     .await
                     .context("migration failed")

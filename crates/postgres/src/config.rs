@@ -1,8 +1,10 @@
 //! Connection settings, with the password kept out of `Debug` and logs.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fibstack_core::{BackendError, Service};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 
@@ -14,8 +16,11 @@ pub struct PgConfig {
     pub user: String,
     pub password: Option<String>,
     pub database: String,
-    /// `PGSSLMODE` (`disable`, `prefer`, `require`, `verify-full`, …); `prefer` when unset.
+    /// `PGSSLMODE` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`); `prefer` when unset.
     pub ssl_mode: PgSslMode,
+    /// `PGSSLROOTCERT`: the CA bundle (PEM) a server's certificate must chain to, e.g. AWS's RDS
+    /// global bundle; added to the system's roots.
+    pub ssl_root_cert: Option<PathBuf>,
 }
 
 impl fmt::Debug for PgConfig {
@@ -27,6 +32,7 @@ impl fmt::Debug for PgConfig {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("database", &self.database)
             .field("ssl_mode", &self.ssl_mode)
+            .field("ssl_root_cert", &self.ssl_root_cert)
             .finish()
     }
 }
@@ -38,14 +44,26 @@ const POOL_SIZE: u32 = 16;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl PgConfig {
+    /// The mode as libpq applies it: `require` with a root certificate given verifies the chain
+    /// (libpq's documented rule), where sqlx alone would accept any certificate.
+    pub fn effective_ssl_mode(&self) -> PgSslMode {
+        match (self.ssl_mode, &self.ssl_root_cert) {
+            (PgSslMode::Require, Some(_)) => PgSslMode::VerifyCa,
+            (mode, _) => mode,
+        }
+    }
+
     fn connect_options(&self) -> PgConnectOptions {
-        let options = PgConnectOptions::new_without_pgpass()
+        let mut options = PgConnectOptions::new_without_pgpass()
             .host(&self.host)
             .port(self.port)
             .username(&self.user)
             .database(&self.database)
-            .ssl_mode(self.ssl_mode)
+            .ssl_mode(self.effective_ssl_mode())
             .application_name("fibstack");
+        if let Some(root) = &self.ssl_root_cert {
+            options = options.ssl_root_cert(root);
+        }
         match &self.password {
             Some(password) => options.password(password),
             None => options,
@@ -53,11 +71,87 @@ impl PgConfig {
     }
 
     /// A pool that connects on first use, so a process starts (and reports itself unready)
-    /// while Postgres is still down, instead of crashing.
-    pub fn lazy_pool(&self) -> PgPool {
-        PgPoolOptions::new()
+    /// while Postgres is still down, instead of crashing. A root certificate that cannot be
+    /// read is refused now: waiting would not make it appear.
+    pub fn lazy_pool(&self) -> Result<PgPool, BackendError> {
+        if let Some(root) = &self.ssl_root_cert {
+            check_root_cert(root)?;
+        }
+        Ok(PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_lazy_with(self.connect_options())
+            .connect_lazy_with(self.connect_options()))
+    }
+}
+
+/// The file must hold at least one PEM certificate.
+fn check_root_cert(path: &Path) -> Result<(), BackendError> {
+    const FIX: &str = "set PGSSLROOTCERT to a readable PEM file of CA certificates, such as AWS's RDS global bundle";
+    let refused = |problem: String| BackendError::refused(Service::Postgres, FIX, problem);
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        refused(format!(
+            "cannot read the root certificate {}: {error}",
+            path.display()
+        ))
+    })?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(refused(format!(
+            "{} holds no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(ssl_mode: PgSslMode, ssl_root_cert: Option<&str>) -> PgConfig {
+        PgConfig {
+            host: "db".to_owned(),
+            port: 5432,
+            user: "u".to_owned(),
+            password: Some("secret-password".to_owned()),
+            database: "d".to_owned(),
+            ssl_mode,
+            ssl_root_cert: ssl_root_cert.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn require_with_a_root_certificate_verifies_the_chain_as_libpq_does() {
+        let mode = |mode, root| config(mode, root).effective_ssl_mode();
+        assert!(matches!(
+            mode(PgSslMode::Require, Some("ca.pem")),
+            PgSslMode::VerifyCa
+        ));
+        assert!(matches!(mode(PgSslMode::Require, None), PgSslMode::Require));
+        assert!(matches!(
+            mode(PgSslMode::VerifyFull, Some("ca.pem")),
+            PgSslMode::VerifyFull
+        ));
+        assert!(matches!(
+            mode(PgSslMode::Prefer, Some("ca.pem")),
+            PgSslMode::Prefer
+        ));
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output() {
+        let shown = format!("{:?}", config(PgSslMode::Require, None));
+        assert!(!shown.contains("secret-password"), "{shown}");
+    }
+
+    #[test]
+    fn a_file_without_a_certificate_is_refused_naming_pgsslrootcert() {
+        let dir = std::env::temp_dir().join(format!("fibstack-root-cert-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let not_pem = dir.join("bundle.pem");
+        std::fs::write(&not_pem, "not a certificate").expect("write");
+        let error = check_root_cert(&not_pem).expect_err("refused");
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(matches!(error, BackendError::Refused { .. }), "{error:?}");
+        assert!(error.to_string().contains("PGSSLROOTCERT"), "{error}");
     }
 }

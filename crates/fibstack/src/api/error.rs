@@ -66,7 +66,9 @@ impl ApiError {
             | ApiError::TooManyStreams
             | ApiError::Starting
             | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Backend(BackendError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Backend(BackendError::Unavailable { .. } | BackendError::Refused { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Backend(BackendError::Unexpected { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +78,10 @@ impl ApiError {
         match self {
             ApiError::Backend(BackendError::Unavailable { service, .. }) => {
                 format!("{service} is unavailable right now; try again in a few seconds")
+            }
+            // The remedy is the operator's (settings), not the user's: not in the answer.
+            ApiError::Backend(BackendError::Refused { service, .. }) => {
+                format!("{service} is unavailable: the server is misconfigured; it has been logged")
             }
             ApiError::Backend(BackendError::Unexpected { .. }) => {
                 "something went wrong on the server; it has been logged with this request's x-request-id".to_owned()
@@ -93,6 +99,9 @@ impl IntoResponse for ApiError {
                 BackendError::Unavailable { .. } => {
                     tracing::warn!(error = %chain, "backend unavailable")
                 }
+                BackendError::Refused { .. } => {
+                    tracing::error!(error = %chain, "backend refused this process")
+                }
                 BackendError::Unexpected { .. } => tracing::error!(error = %chain, "backend error"),
             }
         }
@@ -103,7 +112,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, as logs and startup failures print it.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -33,7 +33,7 @@ use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fibstack_core::IndexPolicy;
+use fibstack_core::{BackendError, IndexPolicy};
 use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -185,11 +185,15 @@ impl Api {
             .await
             .context("the HTTP server failed")?;
         tracing::info!("api stopped");
-        Ok(())
+        match state.refusal.get() {
+            Some(refusal) => Err(anyhow::anyhow!("{refusal}")),
+            None => Ok(()),
+        }
     }
 }
 
-/// Applies migrations, retrying while Postgres is unreachable, then opens the data routes.
+/// Applies migrations, retrying while Postgres is unreachable, then opens the data routes. A
+/// refusal (TLS, certificate, login) is not waited out: the process stops, saying what to fix.
 async fn migrate_until_done(state: AppState) {
     let mut delay = Duration::from_millis(200);
     loop {
@@ -197,6 +201,13 @@ async fn migrate_until_done(state: AppState) {
             Ok(()) => {
                 state.schema_ready.store(true, Ordering::Release);
                 tracing::info!("database schema is current");
+                return;
+            }
+            Err(error @ BackendError::Refused { .. }) => {
+                let refusal = error::error_chain(&error);
+                tracing::error!(error = %refusal, "stopping: a backing service refuses this process");
+                let _ = state.refusal.set(refusal);
+                state.shutdown.cancel();
                 return;
             }
             Err(error) => {

@@ -1,8 +1,8 @@
 //! What every handler shares.
 
 use std::ops::Deref;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{SubmissionLog, ValueStore};
@@ -44,6 +44,9 @@ pub struct Shared {
     pub events_subscribed: Arc<AtomicBool>,
     /// Ends event streams on shutdown so the server can drain.
     pub shutdown: CancellationToken,
+    /// Why this process stopped serving: a backing service refused its settings (one line,
+    /// naming the variables to look at). Set once; the process then exits with it.
+    pub refusal: OnceLock<String>,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
             schema_ready: AtomicBool::new(false),
             events_subscribed,
             shutdown,
+            refusal: OnceLock::new(),
         });
         (state, relay)
     }

@@ -25,6 +25,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         password: None,
         database: "nothing".to_owned(),
         ssl_mode: Default::default(),
+        ssl_root_cert: None,
     };
     let redis = RedisConfig {
         host: "127.0.0.1".to_owned(),
@@ -36,7 +37,9 @@ fn state_without_services(schema_ready: bool) -> AppState {
         .expect("a lazy connection manager");
     let events = super::EventHub::new();
     AppState::from(Shared {
-        submissions: Arc::new(Submissions::new(postgres.lazy_pool())),
+        submissions: Arc::new(Submissions::new(
+            postgres.lazy_pool().expect("no root certificate to read"),
+        )),
         values: Arc::new(ValueCache::new(connection, 10)),
         policy: IndexPolicy::new(1000),
         lists: events.lists(),
@@ -46,6 +49,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         schema_ready: AtomicBool::new(schema_ready),
         events_subscribed: Arc::default(),
         shutdown: CancellationToken::new(),
+        refusal: Default::default(),
     })
 }
 

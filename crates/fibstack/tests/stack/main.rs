@@ -8,6 +8,7 @@ mod contract;
 mod events;
 mod faults;
 mod lifecycle;
+mod postgres_tls;
 mod refusals;
 mod router;
 mod support;

@@ -8,5 +8,6 @@ pub mod postgres;
 pub mod process;
 pub mod redis;
 pub mod stack;
+pub mod tls;
 
 pub use stack::{Backend, StackOptions, TestStack};

@@ -50,6 +50,9 @@ pub struct StackOptions {
     pub rate_limit_rps: u32,
     /// Extra variables for the api and the workers.
     pub env: Vec<(&'static str, String)>,
+    /// Services only: Postgres accepts only TLS logins with a password, and the api verifies
+    /// its certificate (`PGSSLMODE=verify-full` with the test CA, unless `env` says otherwise).
+    pub postgres_tls: bool,
 }
 
 impl Default for StackOptions {
@@ -60,6 +63,7 @@ impl Default for StackOptions {
             router: true,
             rate_limit_rps: 0,
             env: Vec::new(),
+            postgres_tls: false,
         }
     }
 }
@@ -103,7 +107,11 @@ impl TestStack {
             .tempdir()
             .expect("a temp dir");
         let services = (options.backend == Backend::Services).then(|| {
-            let postgres = TestPostgres::start(dir.path());
+            let postgres = if options.postgres_tls {
+                TestPostgres::start_tls(dir.path())
+            } else {
+                TestPostgres::start(dir.path())
+            };
             // After the Postgres chown: the nginx workers (nobody) must traverse the dir too.
             let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
             let redis = TestRedis::start(dir.path());
@@ -295,9 +303,9 @@ impl TestStack {
     pub fn submissions_count(&self) -> u64 {
         const QUERY: &str = "SELECT count(*) FROM submissions";
         let output = match &self.services {
-            Some(Services { postgres, .. }) => Command::new("psql")
-                .args(["-h", "127.0.0.1", "-p", &postgres.port.to_string()])
-                .args(["-U", "postgres", "-d", "postgres", "-tAc", QUERY])
+            Some(Services { postgres, .. }) => postgres
+                .psql()
+                .args(["-tAc", QUERY])
                 .output()
                 .expect("psql runs"),
             None => Command::new("sqlite3")
@@ -347,6 +355,8 @@ fn fibstack(
         "PGUSER",
         "PGPASSWORD",
         "PGDATABASE",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
         "REDIS_HOST",
         "REDIS_PORT",
         "REDIS_PASSWORD",
@@ -362,6 +372,12 @@ fn fibstack(
                 .env("PGDATABASE", "postgres")
                 .env("REDIS_HOST", "127.0.0.1")
                 .env("REDIS_PORT", redis.port.to_string());
+            if let Some(certs) = &postgres.tls {
+                command
+                    .env("PGPASSWORD", super::postgres::TLS_PASSWORD)
+                    .env("PGSSLMODE", "verify-full")
+                    .env("PGSSLROOTCERT", &certs.ca);
+            }
         }
         None => {
             command.env("FIBSTACK_DATA_DIR", dir.join("data"));
