@@ -46,7 +46,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 impl PgConfig {
     /// The mode as libpq applies it: `require` with a root certificate given verifies the chain
     /// (libpq's documented rule), where sqlx alone would accept any certificate.
-    pub fn effective_ssl_mode(&self) -> PgSslMode {
+    fn effective_ssl_mode(&self) -> PgSslMode {
         match (self.ssl_mode, &self.ssl_root_cert) {
             (PgSslMode::Require, Some(_)) => PgSslMode::VerifyCa,
             (mode, _) => mode,

@@ -16,15 +16,9 @@ fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
         ..StackOptions::default()
     });
     // A second, empty database so both new replicas race to create the schema.
-    let status = std::process::Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &stack.postgres().port.to_string(),
-            "-U",
-            "postgres",
-        ])
+    let status = stack
+        .postgres()
+        .psql()
         .args(["-c", "CREATE DATABASE race"])
         .output()
         .expect("psql runs");
