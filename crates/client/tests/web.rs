@@ -33,7 +33,6 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> web_sys::
     container
 }
 
-/// Lets the reactive system and the DOM catch up.
 /// Lets queued microtasks run (the page's reactive updates), but no timer or network callback.
 async fn microtasks() {
     for _ in 0..20 {
@@ -42,6 +41,7 @@ async fn microtasks() {
     }
 }
 
+/// Lets the reactive system and the DOM catch up (one 10 ms timer).
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window()
@@ -49,6 +49,18 @@ async fn settle() {
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Waits for `done` to hold, checking every few milliseconds, for up to five seconds: long enough
+/// for a request to the test server on a loaded machine. Says whether it came to hold.
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    for _ in 0..500 {
+        if done() {
+            return true;
+        }
+        settle().await;
+    }
+    done()
 }
 
 fn text_of(container: &web_sys::HtmlElement, css: &str) -> String {
@@ -136,16 +148,16 @@ async fn a_valid_index_shows_as_pending_at_once() {
     let line = text_of(&container, "li[data-index='40']");
     assert!(line.starts_with("For index 40 I calculated"), "{line}");
 
-    // No api serves this test page: the refusal withdraws the row.
-    settle().await;
-    assert!(
+    // No api serves this test page: the refusal withdraws the row, once the request has failed.
+    let withdrawn = eventually(|| {
         container
             .query_selector("li[data-index='40']")
             .ok()
             .flatten()
-            .is_none(),
-        "a refused submission leaves no row"
-    );
+            .is_none()
+    })
+    .await;
+    assert!(withdrawn, "a refused submission leaves no row");
 }
 
 #[wasm_bindgen_test]
