@@ -164,7 +164,7 @@ impl WorkerStorage {
             None => format!("SQLite file {file}"),
         };
         let values = match &storage.values {
-            Some(redis) => format!("Redis at {}:{}", redis.host, redis.port),
+            Some(redis) => redis.describe(),
             None => "in process (same SQLite file)".to_owned(),
         };
         format!("submissions: {submissions}; queue, values and events: {values}")

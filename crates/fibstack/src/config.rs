@@ -9,7 +9,7 @@ use std::time::Duration;
 use fibstack_core::IndexPolicy;
 use fibstack_core::index::DEFAULT_MAX_INDEX;
 use fibstack_postgres::PgConfig;
-use fibstack_redis::RedisConfig;
+use fibstack_redis::{RedisConfig, RedisTls};
 
 /// A problem with one variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,7 +117,7 @@ pub fn postgres(env: &impl Lookup) -> Result<PgConfig, ConfigError> {
     })
 }
 
-/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, `REDIS_TLS`.
+/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`.
 pub fn redis(env: &impl Lookup) -> Result<RedisConfig, ConfigError> {
     let host = get(env, "REDIS_HOST").ok_or_else(|| {
         ConfigError::new(
@@ -125,27 +125,44 @@ pub fn redis(env: &impl Lookup) -> Result<RedisConfig, ConfigError> {
             "not set; this role needs Redis: set REDIS_HOST and REDIS_PORT",
         )
     })?;
-    let tls: bool = match get(env, "REDIS_TLS").as_deref().map(str::trim) {
-        None | Some("0" | "false" | "off" | "no") => false,
-        Some("1" | "true" | "on" | "yes") => true,
-        Some(other) => {
+    let ca_file = get(env, "REDIS_CA_FILE").map(std::path::PathBuf::from);
+    let tls = match (flag(env, "REDIS_TLS")?, ca_file) {
+        (true, ca_file) => Some(RedisTls { ca_file }),
+        (false, None) => None,
+        (false, Some(_)) => {
             return Err(ConfigError::new(
-                "REDIS_TLS",
-                format!("expected true or false, got {other:?}"),
+                "REDIS_CA_FILE",
+                "is set but REDIS_TLS is not true; set REDIS_TLS=true, or unset REDIS_CA_FILE",
             ));
         }
     };
-    if tls {
+    let username = get(env, "REDIS_USERNAME");
+    let password = get(env, "REDIS_PASSWORD");
+    if username.is_some() && password.is_none() {
         return Err(ConfigError::new(
-            "REDIS_TLS",
-            "TLS to Redis is not supported by this build yet; use a Redis endpoint without in-transit encryption",
+            "REDIS_USERNAME",
+            "is set but REDIS_PASSWORD is not; an ACL user logs in with a password",
         ));
     }
     Ok(RedisConfig {
         host,
         port: parse_or(env, "REDIS_PORT", 6379, "a port number")?,
-        password: get(env, "REDIS_PASSWORD"),
+        username,
+        password,
+        tls,
     })
+}
+
+/// A yes/no variable; unset is no.
+fn flag(env: &impl Lookup, variable: &'static str) -> Result<bool, ConfigError> {
+    match get(env, variable).as_deref().map(str::trim) {
+        None | Some("0" | "false" | "off" | "no") => Ok(false),
+        Some("1" | "true" | "on" | "yes") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            variable,
+            format!("expected true or false, got {other:?}"),
+        )),
+    }
 }
 
 /// Settings of the queue and cache, shared by the api and the worker.
@@ -234,7 +251,17 @@ pub fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
     let values = if get(env, "REDIS_HOST").is_some() {
         Some(redis(env)?)
     } else {
-        refuse_orphans(env, "REDIS_HOST", &["REDIS_PORT", "REDIS_PASSWORD"])?;
+        refuse_orphans(
+            env,
+            "REDIS_HOST",
+            &[
+                "REDIS_PORT",
+                "REDIS_TLS",
+                "REDIS_CA_FILE",
+                "REDIS_USERNAME",
+                "REDIS_PASSWORD",
+            ],
+        )?;
         None
     };
     Ok(Storage {
@@ -388,6 +415,48 @@ mod tests {
         assert_eq!(
             queue(&env(&[("FIB_MAX_DELIVERIES", "0")])).map_err(|e| e.variable),
             Err("FIB_MAX_DELIVERIES")
+        );
+    }
+
+    #[test]
+    fn redis_tls_and_login_are_read_together() {
+        let tls = redis(&env(&[
+            ("REDIS_HOST", "cache"),
+            ("REDIS_TLS", "true"),
+            ("REDIS_CA_FILE", "/etc/ssl/cache-ca.pem"),
+            ("REDIS_USERNAME", "fibstack"),
+            ("REDIS_PASSWORD", "token"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            tls.tls,
+            Some(RedisTls {
+                ca_file: Some("/etc/ssl/cache-ca.pem".into())
+            })
+        );
+        assert_eq!(tls.username.as_deref(), Some("fibstack"));
+        let system_roots = redis(&env(&[("REDIS_HOST", "cache"), ("REDIS_TLS", "1")]));
+        assert_eq!(
+            system_roots.map(|r| r.tls),
+            Ok(Some(RedisTls { ca_file: None }))
+        );
+        let plain = redis(&env(&[("REDIS_HOST", "cache")]));
+        assert_eq!(plain.map(|r| r.tls), Ok(None));
+    }
+
+    #[test]
+    fn redis_settings_that_cannot_work_are_refused_by_name() {
+        let ca_without_tls = redis(&env(&[("REDIS_HOST", "r"), ("REDIS_CA_FILE", "/ca.pem")]));
+        assert_eq!(ca_without_tls.map_err(|e| e.variable), Err("REDIS_CA_FILE"));
+        let user_without_password = redis(&env(&[("REDIS_HOST", "r"), ("REDIS_USERNAME", "u")]));
+        assert_eq!(
+            user_without_password.map_err(|e| e.variable),
+            Err("REDIS_USERNAME")
+        );
+        let tls_without_host = storage(&env(&[("REDIS_TLS", "true")]));
+        assert_eq!(
+            tls_without_host.map_err(|e| e.variable).err(),
+            Some("REDIS_TLS")
         );
     }
 

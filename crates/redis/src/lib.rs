@@ -1,7 +1,8 @@
 //! The Redis adapter: job queue, bounded value cache and change events.
 //!
 //! # Layout
-//! - [`config`]: where Redis is (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`) and the connections.
+//! - [`config`]: where Redis is and how to reach it (`REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`,
+//!   `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`), and the connections.
 //! - `keys`: every key and channel name, in one place.
 //! - `lua/`: the multi-step changes that must be atomic, run as server-side scripts.
 //! - [`cache`]: the api's side: queue a job unless it is done or queued, read values and statuses.
@@ -27,6 +28,6 @@ pub mod jobs;
 mod keys;
 
 pub use cache::ValueCache;
-pub use config::RedisConfig;
+pub use config::{RedisConfig, RedisTls};
 pub use events::EventRelay;
 pub use jobs::{JobStream, JobStreamSettings};

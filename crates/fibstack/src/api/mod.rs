@@ -42,6 +42,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub(crate) use error::error_chain;
 pub use hub::EventHub;
 pub use openapi::ApiDoc;
 pub use state::AppState;
@@ -171,6 +172,7 @@ impl Api {
         let shutdown = state.shutdown.clone();
         tracing::info!(address = %listener.local_addr()?, "api listening");
         tokio::spawn(migrate_until_done(state.clone()));
+        tokio::spawn(check_queue_until_answered(state.clone()));
         if let Some(relay) = relay {
             tokio::spawn(relay.run(shutdown.clone().cancelled_owned()));
         }
@@ -192,10 +194,9 @@ impl Api {
     }
 }
 
-/// Applies migrations, retrying while Postgres is unreachable, then opens the data routes. A
-/// refusal (TLS, certificate, login) is not waited out: the process stops, saying what to fix.
+/// Applies migrations, retrying while Postgres is unreachable, then opens the data routes.
 async fn migrate_until_done(state: AppState) {
-    let mut delay = Duration::from_millis(200);
+    let mut delay = START_RETRY_MIN;
     loop {
         match state.submissions.migrate().await {
             Ok(()) => {
@@ -203,21 +204,57 @@ async fn migrate_until_done(state: AppState) {
                 tracing::info!("database schema is current");
                 return;
             }
-            Err(error @ BackendError::Refused { .. }) => {
-                let refusal = error::error_chain(&error);
-                tracing::error!(error = %refusal, "stopping: a backing service refuses this process");
-                let _ = state.refusal.set(refusal);
-                state.shutdown.cancel();
-                return;
-            }
+            Err(error) if stop_if_refused(&state, &error) => return,
             Err(error) => {
                 tracing::warn!(error = %error, retry_in = ?delay, "cannot migrate yet; waiting for Postgres");
             }
         }
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = state.shutdown.cancelled() => return,
+        if !sleep_unless_stopped(&state, &mut delay).await {
+            return;
         }
-        delay = (delay * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Asks the queue for one round trip, retrying while it is unreachable, so that settings it
+/// refuses stop the api at start instead of surfacing as 503s on the first submission.
+async fn check_queue_until_answered(state: AppState) {
+    let mut delay = START_RETRY_MIN;
+    loop {
+        match state.values.ping().await {
+            Ok(()) => return,
+            Err(error) if stop_if_refused(&state, &error) => return,
+            Err(error) => {
+                tracing::warn!(error = %error::error_chain(&error), retry_in = ?delay, "queue not reachable yet");
+            }
+        }
+        if !sleep_unless_stopped(&state, &mut delay).await {
+            return;
+        }
+    }
+}
+
+const START_RETRY_MIN: Duration = Duration::from_millis(200);
+const START_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// A refusal (TLS, certificate, login) is not waited out: the process stops, saying what to
+/// fix. Returns whether it was one.
+fn stop_if_refused(state: &AppState, error: &BackendError) -> bool {
+    if !matches!(error, BackendError::Refused { .. }) {
+        return false;
+    }
+    let refusal = error::error_chain(error);
+    tracing::error!(error = %refusal, "stopping: a backing service refuses this process");
+    let _ = state.refusal.set(refusal);
+    state.shutdown.cancel();
+    true
+}
+
+/// Waits `delay` (then doubles it, up to a cap); false when the process is stopping instead.
+async fn sleep_unless_stopped(state: &AppState, delay: &mut Duration) -> bool {
+    let slept = tokio::select! {
+        () = tokio::time::sleep(*delay) => true,
+        () = state.shutdown.cancelled() => false,
+    };
+    *delay = (*delay * 2).min(START_RETRY_MAX);
+    slept
 }

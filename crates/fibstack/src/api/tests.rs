@@ -27,11 +27,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         ssl_mode: Default::default(),
         ssl_root_cert: None,
     };
-    let redis = RedisConfig {
-        host: "127.0.0.1".to_owned(),
-        port: 1,
-        password: None,
-    };
+    let redis = RedisConfig::plain("127.0.0.1", 1);
     let connection = redis
         .connection_manager()
         .expect("a lazy connection manager");

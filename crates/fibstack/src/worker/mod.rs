@@ -11,8 +11,11 @@ mod step;
 
 use std::time::Duration;
 
+use fibstack_core::BackendError;
 use fibstack_core::store::JobSource;
 use tokio_util::sync::CancellationToken;
+
+use crate::api::error_chain;
 
 pub use step::Outcome;
 
@@ -38,9 +41,14 @@ pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> a
                 step::process(jobs.as_ref(), job).await.log();
             }
             Ok(None) => backoff.reset(),
+            // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.
+            Err(error @ BackendError::Refused { .. }) => {
+                tracing::error!(error = %error_chain(&error), "stopping: the queue refuses this worker");
+                return Err(anyhow::Error::new(error));
+            }
             Err(error) => {
                 let delay = backoff.next();
-                tracing::warn!(%error, retry_in = ?delay, "cannot read jobs; waiting for the queue");
+                tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "cannot read jobs; waiting for the queue");
                 tokio::select! {
                     () = shutdown.cancelled() => break,
                     () = tokio::time::sleep(delay) => {}

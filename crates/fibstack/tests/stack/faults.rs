@@ -16,22 +16,6 @@ fn fast_reclaim(extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     env
 }
 
-/// Jobs a consumer holds without having acknowledged them.
-fn pending_jobs(stack: &TestStack) -> u64 {
-    let summary: redis::Value = redis::cmd("XPENDING")
-        .arg("fib:jobs")
-        .arg("workers")
-        .query(&mut stack.redis().connection())
-        .unwrap_or(redis::Value::Nil);
-    match summary {
-        redis::Value::Array(items) => match items.first() {
-            Some(redis::Value::Int(n)) => *n as u64,
-            _ => 0,
-        },
-        _ => 0,
-    }
-}
-
 #[test]
 fn a_worker_killed_mid_job_loses_nothing() {
     let mut stack = TestStack::start(StackOptions {
@@ -43,7 +27,7 @@ fn a_worker_killed_mid_job_loses_nothing() {
     let slow = 30_000_000u64;
     assert_eq!(stack.submit(slow).status, 200);
     wait_for("the worker to take the slow job", PATIENCE, || {
-        (pending_jobs(&stack) == 1).then_some(())
+        (stack.redis().pending_jobs() == 1).then_some(())
     });
     stack.workers[0].kill_hard();
 

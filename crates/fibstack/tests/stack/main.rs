@@ -9,6 +9,7 @@ mod events;
 mod faults;
 mod lifecycle;
 mod postgres_tls;
+mod redis_tls;
 mod refusals;
 mod router;
 mod support;

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::support::process::{Service, free_port};
 use crate::support::{StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -52,30 +51,12 @@ fn every_encrypting_ssl_mode_serves_the_course_calls_over_tls() {
     }
 }
 
-/// Starts another api on the TLS stack with `env` changed, which must stop by itself (not
-/// wait for a server that will never accept it) and fail; returns what it printed.
 fn refused_api(stack: &TestStack, env: &[(&str, &str)]) -> String {
-    let mut command = stack.fibstack("api");
-    command.env("PORT", free_port().to_string());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut api = Service::spawn(
-        "refused-api",
-        command,
-        &stack.dir.path().join("refused-api.log"),
-    );
-    let status = api.wait_exit(PATIENCE).unwrap_or_else(|| {
-        panic!(
-            "the api kept waiting for a server that refuses {env:?}:\n{}",
-            api.log_text()
-        )
-    });
-    assert!(
-        !status.success(),
-        "the api exited successfully though refused {env:?}"
-    );
-    api.log_text()
+    let env: Vec<_> = env
+        .iter()
+        .map(|&(name, value)| (name, Some(value)))
+        .collect();
+    stack.run_refused("api", &env)
 }
 
 fn assert_one_clear_line(log: &str, names: &[&str], secret: Option<&str>) {

@@ -53,6 +53,9 @@ pub struct StackOptions {
     /// Services only: Postgres accepts only TLS logins with a password, and the api verifies
     /// its certificate (`PGSSLMODE=verify-full` with the test CA, unless `env` says otherwise).
     pub postgres_tls: bool,
+    /// Services only: Redis speaks only TLS and logs in only an ACL user, which the api and
+    /// workers are given (`REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`).
+    pub redis_tls: bool,
 }
 
 impl Default for StackOptions {
@@ -64,6 +67,7 @@ impl Default for StackOptions {
             rate_limit_rps: 0,
             env: Vec::new(),
             postgres_tls: false,
+            redis_tls: false,
         }
     }
 }
@@ -114,7 +118,11 @@ impl TestStack {
             };
             // After the Postgres chown: the nginx workers (nobody) must traverse the dir too.
             let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
-            let redis = TestRedis::start(dir.path());
+            let redis = if options.redis_tls {
+                TestRedis::start_tls(dir.path())
+            } else {
+                TestRedis::start(dir.path())
+            };
             Services { redis, postgres }
         });
         let mut env = options.env;
@@ -167,6 +175,35 @@ impl TestStack {
     /// The `fibstack` binary with this stack's configuration.
     pub fn fibstack(&self, role: &str) -> Command {
         fibstack(self.services.as_ref(), &self.env, self.dir.path(), role)
+    }
+
+    /// Starts another `role` process (api or worker) with `env` changed, which must stop by
+    /// itself (not wait for a server that will never accept it) and fail; returns what it
+    /// printed. `None` as a value unsets the variable.
+    pub fn run_refused(&self, role: &str, env: &[(&str, Option<&str>)]) -> String {
+        const PATIENCE: Duration = Duration::from_secs(30);
+        let mut command = self.fibstack(role);
+        command.env("PORT", free_port().to_string());
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let name = format!("refused-{role}");
+        let log = self.dir.path().join(format!("{name}.log"));
+        let mut process = Service::spawn(&name, command, &log);
+        let status = process.wait_exit(PATIENCE).unwrap_or_else(|| {
+            panic!(
+                "the {role} kept waiting for a server that refuses {env:?}:\n{}",
+                process.log_text()
+            )
+        });
+        assert!(
+            !status.success(),
+            "the {role} exited successfully though refused {env:?}"
+        );
+        process.log_text()
     }
 
     /// Another api process on `port` (with the embedded backend, the whole app), logging to
@@ -359,6 +396,9 @@ fn fibstack(
         "PGSSLROOTCERT",
         "REDIS_HOST",
         "REDIS_PORT",
+        "REDIS_TLS",
+        "REDIS_CA_FILE",
+        "REDIS_USERNAME",
         "REDIS_PASSWORD",
     ] {
         command.env_remove(variable);
@@ -370,8 +410,7 @@ fn fibstack(
                 .env("PGPORT", postgres.port.to_string())
                 .env("PGUSER", "postgres")
                 .env("PGDATABASE", "postgres")
-                .env("REDIS_HOST", "127.0.0.1")
-                .env("REDIS_PORT", redis.port.to_string());
+                .envs(redis.env());
             if let Some(certs) = &postgres.tls {
                 command
                     .env("PGPASSWORD", super::postgres::TLS_PASSWORD)

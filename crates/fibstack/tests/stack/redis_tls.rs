@@ -1,0 +1,186 @@
+//! Redis as ElastiCache runs it with in-transit encryption and RBAC: TLS only (no plain port),
+//! the default user off, one ACL user with a password. The course's calls, live events and a
+//! worker killed mid-job work over it; settings it refuses stop the api and the worker at once
+//! with one line that names the variables to look at.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::http::{EventStream, get};
+use crate::support::process::wait_for;
+use crate::support::redis::{TLS_PASSWORD, TLS_USER};
+use crate::support::{StackOptions, TestStack};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn tls_stack(env: Vec<(&'static str, String)>) -> TestStack {
+    TestStack::start(StackOptions {
+        redis_tls: true,
+        router: false,
+        env,
+        ..StackOptions::default()
+    })
+}
+
+/// The user of each connection Redis holds, from `CLIENT LIST` (the test's own included).
+fn connected_users(stack: &TestStack) -> Vec<String> {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut stack.redis().connection())
+        .expect("CLIENT LIST answers");
+    list.lines()
+        .filter_map(|line| {
+            line.split(' ')
+                .find_map(|field| field.strip_prefix("user="))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn the_course_calls_and_live_events_work_over_tls_as_an_acl_user() {
+    let stack = tls_stack(Vec::new());
+    let listener = EventStream::open(&stack.url("/values/events"));
+    listener
+        .next_named("ready", PATIENCE)
+        .expect("the stream says it is subscribed over TLS");
+
+    assert_eq!(stack.submit(40).status, 200);
+    let event = listener
+        .next_named("value", PATIENCE)
+        .expect("the event for the submission");
+    let data: Value = serde_json::from_str(&event.data).expect("JSON event data");
+    assert_eq!(
+        data,
+        serde_json::json!({"index": 40, "status": "done", "digits": 9})
+    );
+    assert_eq!(get(&stack.url("/values/40")).json()["value"], "102334155");
+    let current = get(&stack.url("/values/current")).json();
+    assert!(current.to_string().contains("102334155"), "{current}");
+    assert_eq!(get(&stack.url("/readyz")).status, 200);
+
+    // The api's commands and subscription, the worker's commands and blocking read, and this
+    // test's connection: every one logged in as the ACL user (the default user is off).
+    let users = connected_users(&stack);
+    assert!(users.len() >= 5, "too few connections: {users:?}");
+    assert!(users.iter().all(|user| user == TLS_USER), "{users:?}");
+}
+
+#[test]
+fn a_worker_killed_mid_job_over_tls_loses_nothing() {
+    let mut stack = tls_stack(vec![
+        ("FIB_RECLAIM_IDLE_MS", "1000".to_owned()),
+        ("FIB_MAX_INDEX", "100000000".to_owned()),
+    ]);
+    // F(30 000 000) takes a good second: long enough to be sure the worker is inside it.
+    let slow = 30_000_000u64;
+    assert_eq!(stack.submit(slow).status, 200);
+    wait_for("the worker to take the slow job", PATIENCE, || {
+        (stack.redis().pending_jobs() == 1).then_some(())
+    });
+    stack.workers[0].kill_hard();
+    for index in 1..=10u64 {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+
+    stack.start_worker();
+    for index in 1..=10u64 {
+        stack.wait_done(index, PATIENCE);
+    }
+    let detail = stack.wait_done(slow, Duration::from_secs(60));
+    assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
+    assert_eq!(
+        stack.redis().queue_length(),
+        0,
+        "every job was acknowledged"
+    );
+}
+
+/// The line `fibstack: Redis refused this process (…)` names every one of `names`; the log
+/// never shows `secret`.
+fn assert_one_clear_line(log: &str, names: &[&str], secret: Option<&str>) {
+    let line = log
+        .lines()
+        .find(|line| line.starts_with("fibstack: Redis refused this process"))
+        .unwrap_or_else(|| panic!("no line says Redis refused the process:\n{log}"));
+    for name in names {
+        assert!(line.contains(name), "the line does not name {name}: {line}");
+    }
+    if let Some(secret) = secret {
+        assert!(!log.contains(secret), "the log shows the password:\n{log}");
+    }
+}
+
+#[test]
+fn a_certificate_from_another_authority_stops_the_api_and_the_worker() {
+    let stack = tls_stack(Vec::new());
+    let certs = stack.redis().tls.clone().expect("a TLS Redis");
+    let other_ca = certs.other_ca.to_string_lossy().into_owned();
+    for role in ["api", "worker"] {
+        let log = stack.run_refused(role, &[("REDIS_CA_FILE", Some(&other_ca))]);
+        assert_one_clear_line(&log, &["REDIS_TLS", "REDIS_CA_FILE"], None);
+    }
+}
+
+#[test]
+fn a_wrong_password_stops_the_api_and_the_worker_without_showing_it() {
+    let stack = tls_stack(Vec::new());
+    for role in ["api", "worker"] {
+        let log = stack.run_refused(role, &[("REDIS_PASSWORD", Some("not-the-token-5150"))]);
+        assert_one_clear_line(
+            &log,
+            &["REDIS_USERNAME", "REDIS_PASSWORD"],
+            Some("not-the-token-5150"),
+        );
+        assert!(
+            !log.contains(TLS_PASSWORD),
+            "the log shows a password:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn no_login_where_one_is_required_says_to_set_the_password() {
+    let stack = tls_stack(Vec::new());
+    let log = stack.run_refused("api", &[("REDIS_USERNAME", None), ("REDIS_PASSWORD", None)]);
+    assert_one_clear_line(&log, &["requires a login", "REDIS_PASSWORD"], None);
+}
+
+#[test]
+fn a_ca_file_that_cannot_be_read_stops_the_api_at_start() {
+    let stack = tls_stack(Vec::new());
+    let missing = stack.dir.path().join("no-such-ca.pem");
+    let log = stack.run_refused(
+        "api",
+        &[("REDIS_CA_FILE", Some(&missing.to_string_lossy()))],
+    );
+    assert_one_clear_line(&log, &["REDIS_CA_FILE", "no-such-ca.pem"], None);
+}
+
+#[test]
+fn plain_tcp_to_a_tls_only_server_is_not_ready_and_its_log_says_to_set_redis_tls() {
+    let stack = tls_stack(Vec::new());
+    let port = crate::support::process::free_port();
+    let mut command = stack.fibstack("api");
+    command
+        .env("PORT", port.to_string())
+        .env_remove("REDIS_TLS")
+        .env_remove("REDIS_CA_FILE");
+    let log = stack.dir.path().join("plain-api.log");
+    let api = crate::support::process::Service::spawn("plain-api", command, &log);
+    let readyz = format!("http://127.0.0.1:{port}/readyz");
+    let not_ready = wait_for("the plain api to answer /readyz", PATIENCE, || {
+        crate::support::http::answers(&readyz)
+    });
+    assert_eq!(not_ready, 503, "ready though it cannot reach Redis");
+    wait_for("the log to name REDIS_TLS", PATIENCE, || {
+        api.log_text().contains("set REDIS_TLS=true").then_some(())
+    });
+    let reply = stack.submit(7);
+    assert_eq!(
+        reply.status, 200,
+        "the first api still serves: {}",
+        reply.text
+    );
+}
