@@ -173,9 +173,9 @@ fn latency(
     eprintln!("measuring submit → event for index {index}: {warmup} warm-up runs, then {runs}");
     for run in 0..warmup + runs {
         let _: i64 = evict
-            .key(format!("fib:value:{index}"))
-            .key("fib:stored")
-            .key("fib:cache_bytes")
+            .key(format!("{{fib}}:value:{index}"))
+            .key("{fib}:stored")
+            .key("{fib}:cache_bytes")
             .arg(index)
             .invoke(&mut redis)?;
         while events.try_recv().is_ok() {} // nothing stale

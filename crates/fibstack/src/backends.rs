@@ -68,7 +68,7 @@ pub fn redis_jobs(
 
 fn redis_values(redis: &RedisConfig, queue: &QueueSettings) -> anyhow::Result<ValueCache> {
     Ok(ValueCache::new(
-        redis.connection_manager()?,
+        redis.shared_connection()?,
         queue.queue_limit,
     ))
 }

@@ -117,7 +117,8 @@ pub fn postgres(env: &impl Lookup) -> Result<PgConfig, ConfigError> {
     })
 }
 
-/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`.
+/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`,
+/// `REDIS_CLUSTER`.
 pub fn redis(env: &impl Lookup) -> Result<RedisConfig, ConfigError> {
     let host = get(env, "REDIS_HOST").ok_or_else(|| {
         ConfigError::new(
@@ -150,6 +151,7 @@ pub fn redis(env: &impl Lookup) -> Result<RedisConfig, ConfigError> {
         username,
         password,
         tls,
+        cluster: flag(env, "REDIS_CLUSTER")?,
     })
 }
 
@@ -260,6 +262,7 @@ pub fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
                 "REDIS_CA_FILE",
                 "REDIS_USERNAME",
                 "REDIS_PASSWORD",
+                "REDIS_CLUSTER",
             ],
         )?;
         None
@@ -440,8 +443,10 @@ mod tests {
             system_roots.map(|r| r.tls),
             Ok(Some(RedisTls { ca_file: None }))
         );
-        let plain = redis(&env(&[("REDIS_HOST", "cache")]));
-        assert_eq!(plain.map(|r| r.tls), Ok(None));
+        let plain = redis(&env(&[("REDIS_HOST", "cache")])).expect("valid");
+        assert_eq!((plain.tls, plain.cluster), (None, false));
+        let cluster = redis(&env(&[("REDIS_HOST", "cache"), ("REDIS_CLUSTER", "true")]));
+        assert_eq!(cluster.map(|r| r.cluster), Ok(true));
     }
 
     #[test]

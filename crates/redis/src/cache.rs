@@ -5,16 +5,16 @@ use std::time::{Duration, UNIX_EPOCH};
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex, Service};
-use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
+use crate::connection::RedisConnection;
 use crate::errors::classify;
 use crate::keys;
 
 /// The value cache and job queue as the api uses them. Cheap to clone.
 #[derive(Clone)]
 pub struct ValueCache {
-    connection: ConnectionManager,
+    connection: RedisConnection,
     queue_limit: u64,
     enqueue: &'static Script,
 }
@@ -32,7 +32,7 @@ static ENQUEUE: std::sync::LazyLock<Script> =
 
 impl ValueCache {
     /// `queue_limit` bounds the jobs waiting or running; past it, [`Enqueued::QueueFull`].
-    pub fn new(connection: ConnectionManager, queue_limit: u64) -> Self {
+    pub fn new(connection: RedisConnection, queue_limit: u64) -> Self {
         ValueCache {
             connection,
             queue_limit,

@@ -5,13 +5,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fibstack_core::{BackendError, Service};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo};
+use redis::aio::{AsyncPushSender, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
+use redis::cluster_async::ClusterConnection;
+use redis::{
+    AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo,
+    ProtocolVersion,
+};
 
+use crate::connection::RedisConnection;
 use crate::errors::{CHECK_CA_FILE, classify};
 
-/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME` and
-/// `REDIS_PASSWORD`, read once at start by the caller.
+/// `REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`,
+/// `REDIS_PASSWORD` and `REDIS_CLUSTER`, read once at start by the caller.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedisConfig {
     pub host: String,
@@ -21,6 +27,9 @@ pub struct RedisConfig {
     /// The user's password, or the AUTH token alone.
     pub password: Option<String>,
     pub tls: Option<RedisTls>,
+    /// The endpoint is one node of a Redis Cluster (ElastiCache cluster mode, or Serverless's
+    /// endpoint): the others are found from it.
+    pub cluster: bool,
 }
 
 /// TLS to Redis, verifying the server's certificate and name.
@@ -38,6 +47,7 @@ impl fmt::Debug for RedisConfig {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("tls", &self.tls)
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -55,13 +65,19 @@ impl RedisConfig {
             username: None,
             password: None,
             tls: None,
+            cluster: false,
         }
     }
 
     /// `host:port`, and whether the connection is encrypted, for the log.
     pub fn describe(&self) -> String {
+        let shape = if self.cluster {
+            "Redis Cluster"
+        } else {
+            "Redis"
+        };
         let tls = if self.tls.is_some() { " over TLS" } else { "" };
-        format!("Redis at {}:{}{tls}", self.host, self.port)
+        format!("{shape} at {}:{}{tls}", self.host, self.port)
     }
 
     fn connection_info(&self) -> Result<ConnectionInfo, BackendError> {
@@ -85,29 +101,89 @@ impl RedisConfig {
         Ok(info.set_redis_settings(settings))
     }
 
-    /// A client for this Redis. An unreadable `REDIS_CA_FILE` is a refusal, found here at start.
+    /// The certificates to trust instead of the system's, when `REDIS_CA_FILE` names them. An
+    /// unreadable file is a refusal, found here at start.
+    fn certificates(&self) -> Result<Option<redis::TlsCertificates>, BackendError> {
+        match self.tls.as_ref().and_then(|tls| tls.ca_file.as_deref()) {
+            Some(ca_file) => Ok(Some(redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(read_ca_file(ca_file)?),
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// A client for this Redis as a single node.
     pub fn client(&self) -> Result<Client, BackendError> {
         let info = self.connection_info()?;
-        match self.tls.as_ref().and_then(|tls| tls.ca_file.as_deref()) {
-            Some(ca_file) => {
-                let certificates = redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(read_ca_file(ca_file)?),
-                };
-                Client::build_with_tls(info, certificates).map_err(classify)
-            }
+        match self.certificates()? {
+            Some(certificates) => Client::build_with_tls(info, certificates).map_err(classify),
             None => Client::open(info).map_err(classify),
         }
     }
 
+    /// A client for this Redis as a cluster, found from its one configured node.
+    fn cluster_client(&self, protocol: ProtocolVersion) -> Result<ClusterClient, BackendError> {
+        let mut builder = ClusterClientBuilder::new(vec![self.connection_info()?])
+            .use_protocol(protocol)
+            .connection_timeout(CONNECTION_TIMEOUT)
+            .retries(2);
+        if let Some(username) = &self.username {
+            builder = builder.username(username);
+        }
+        if let Some(password) = &self.password {
+            builder = builder.password(password);
+        }
+        if let Some(certificates) = self.certificates()? {
+            builder = builder.certs(certificates);
+        }
+        builder.build().map_err(classify)
+    }
+
+    /// A cluster connection whose commands may take `response` to answer; it connects on its
+    /// first command, so a cluster that is down is found then, not here.
+    fn cluster_connection(
+        &self,
+        response: Duration,
+        protocol: ProtocolVersion,
+        config: ClusterConfig,
+    ) -> Result<ClusterConnection, BackendError> {
+        let config = config
+            .set_connection_timeout(CONNECTION_TIMEOUT)
+            .set_response_timeout(response);
+        Ok(self
+            .cluster_client(protocol)?
+            .get_pending_async_connection_with_config(config))
+    }
+
     /// The shared connection for short commands; it reconnects by itself after Redis returns.
-    pub fn connection_manager(&self) -> Result<ConnectionManager, BackendError> {
+    pub fn shared_connection(&self) -> Result<RedisConnection, BackendError> {
+        if self.cluster {
+            return Ok(RedisConnection::Cluster(self.cluster_connection(
+                RESPONSE_TIMEOUT,
+                ProtocolVersion::RESP2,
+                ClusterConfig::new(),
+            )?));
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(1));
-        ConnectionManager::new_lazy_with_config(self.client()?, config).map_err(classify)
+        ConnectionManager::new_lazy_with_config(self.client()?, config)
+            .map(RedisConnection::Node)
+            .map_err(classify)
+    }
+
+    /// A cluster connection that hands every push (Pub/Sub messages, subscription changes) to
+    /// `push`, and subscribes again by itself after failovers. Cluster mode only.
+    pub(crate) fn cluster_subscriber(
+        &self,
+        push: impl AsyncPushSender,
+    ) -> Result<ClusterConnection, BackendError> {
+        // Pushes arrive only over RESP3.
+        let config = ClusterConfig::new().set_push_sender(push);
+        self.cluster_connection(RESPONSE_TIMEOUT, ProtocolVersion::RESP3, config)
     }
 
     /// One PING on a fresh connection: is Redis reachable from here? (worker health checks)
@@ -124,13 +200,21 @@ impl RedisConfig {
     pub async fn blocking_connection(
         &self,
         block: Duration,
-    ) -> Result<MultiplexedConnection, BackendError> {
+    ) -> Result<RedisConnection, BackendError> {
+        if self.cluster {
+            return Ok(RedisConnection::Cluster(self.cluster_connection(
+                block + RESPONSE_TIMEOUT,
+                ProtocolVersion::RESP2,
+                ClusterConfig::new(),
+            )?));
+        }
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
             .set_response_timeout(Some(block + RESPONSE_TIMEOUT));
         self.client()?
             .get_multiplexed_async_connection_with_config(&config)
             .await
+            .map(RedisConnection::Direct)
             .map_err(classify)
     }
 }

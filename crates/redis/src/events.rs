@@ -2,12 +2,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use fibstack_core::http::ValueEvent;
 use fibstack_core::store::{EventSink, RelayedEvent};
 use futures_util::StreamExt;
+use redis::{PushInfo, PushKind, Value};
 
 use crate::config::RedisConfig;
 use crate::keys;
@@ -47,6 +48,9 @@ impl EventRelay {
     }
 
     async fn relay_forever(&self) {
+        if self.config.cluster {
+            return self.relay_from_cluster().await;
+        }
         let mut delay = RECONNECT_MIN;
         let mut first = true;
         loop {
@@ -62,10 +66,7 @@ impl EventRelay {
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
                         let payload: String = message.get_payload().unwrap_or_default();
-                        match serde_json::from_str::<ValueEvent>(&payload) {
-                            Ok(event) => self.sink.publish(RelayedEvent::Changed(event)),
-                            Err(error) => tracing::warn!(%error, "ignored a malformed value event"),
-                        }
+                        relay_payload(self.sink.as_ref(), &payload);
                     }
                     self.subscribed.store(false, Ordering::Release);
                     tracing::warn!("value event subscription lost; reconnecting");
@@ -79,6 +80,55 @@ impl EventRelay {
         }
     }
 
+    /// In a cluster, PUBLISH reaches every node, so the subscription may sit on any of them. The
+    /// cluster connection subscribes again by itself when its node goes (a failover); each
+    /// confirmation after the first is a gap, so listeners are told to resync.
+    async fn relay_from_cluster(&self) {
+        let sink = self.sink.clone();
+        let subscribed = self.subscribed.clone();
+        let confirmations = AtomicU64::new(0);
+        let on_push = move |push: PushInfo| -> Result<(), redis::aio::SendError> {
+            match push.kind {
+                PushKind::Message => {
+                    if let Some(Value::BulkString(payload)) = push.data.get(1) {
+                        relay_payload(sink.as_ref(), &String::from_utf8_lossy(payload));
+                    }
+                }
+                PushKind::Subscribe => {
+                    subscribed.store(true, Ordering::Release);
+                    if confirmations.fetch_add(1, Ordering::AcqRel) > 0 {
+                        tracing::info!("subscribed to value events again");
+                        sink.publish(RelayedEvent::Resync);
+                    }
+                }
+                PushKind::Disconnection => {
+                    subscribed.store(false, Ordering::Release);
+                    tracing::warn!(
+                        "value event subscription lost; the cluster connection resubscribes"
+                    );
+                }
+                _ => {}
+            }
+            Ok(())
+        };
+        let mut connection = match self.config.cluster_subscriber(on_push) {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::error!(%error, "cannot subscribe to value events");
+                return;
+            }
+        };
+        let mut delay = RECONNECT_MIN;
+        while let Err(error) = connection.subscribe(keys::EVENTS).await {
+            tracing::debug!(%error, "cannot subscribe to value events yet");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RECONNECT_MAX);
+        }
+        tracing::info!("subscribed to value events (cluster)");
+        // The connection lives on, and with it the subscription.
+        std::future::pending::<()>().await;
+    }
+
     async fn subscribe(&self) -> Result<redis::aio::PubSub, redis::RedisError> {
         let client = self.config.client().map_err(|error| {
             redis::RedisError::from((redis::ErrorKind::Io, "bad Redis address", error.to_string()))
@@ -88,5 +138,12 @@ impl EventRelay {
             .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "connect timed out")))??;
         pubsub.subscribe(keys::EVENTS).await?;
         Ok(pubsub)
+    }
+}
+
+fn relay_payload(sink: &dyn EventSink, payload: &str) {
+    match serde_json::from_str::<ValueEvent>(payload) {
+        Ok(event) => sink.publish(RelayedEvent::Changed(event)),
+        Err(error) => tracing::warn!(%error, "ignored a malformed value event"),
     }
 }

@@ -7,7 +7,6 @@ use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Job, JobSource};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
-use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamPendingCountReply,
     StreamReadOptions, StreamReadReply,
@@ -16,6 +15,7 @@ use redis::{AsyncCommands, Script};
 use tokio::time::Instant;
 
 use crate::config::RedisConfig;
+use crate::connection::RedisConnection;
 use crate::errors::classify;
 use crate::keys;
 
@@ -39,10 +39,10 @@ pub struct JobStreamSettings {
 /// A worker's connection to the job stream.
 pub struct JobStream {
     config: RedisConfig,
-    commands: ConnectionManager,
+    commands: RedisConnection,
     /// Blocking reads get a connection of their own: on the shared one they would hold up the
     /// short commands (keep-alives, stores) queued behind them.
-    reader: Option<MultiplexedConnection>,
+    reader: Option<RedisConnection>,
     settings: JobStreamSettings,
     policy: IndexPolicy,
     next_reclaim: Instant,
@@ -75,7 +75,7 @@ impl JobStream {
         policy: IndexPolicy,
     ) -> Result<Self, BackendError> {
         Ok(JobStream {
-            commands: config.connection_manager()?,
+            commands: config.shared_connection()?,
             config,
             reader: None,
             settings,
@@ -311,8 +311,8 @@ impl JobSource for JobStream {
             // An unreadable entry has no index to mark or announce; it is just dropped (the
             // failure hash it gets is one fixed key, remembered for a while like any other).
             Err(_) => (
-                "fib:failed:unreadable".to_owned(),
-                "fib:queued:unreadable".to_owned(),
+                "{fib}:failed:unreadable".to_owned(),
+                "{fib}:queued:unreadable".to_owned(),
                 String::new(),
             ),
         };

@@ -1,22 +1,24 @@
-//! Every key and channel the system uses. All live in one Redis database; the scripts touch
-//! several of them at once, so a clustered Redis is not supported (ElastiCache: cluster mode off).
+//! Every key and channel the system uses. The scripts touch several keys at once, so every name
+//! carries the hash tag `{fib}`: in a Redis Cluster they all live in one slot, on one shard, and
+//! no script or pipeline crosses slots. (The data is a bounded cache and a queue: one shard holds
+//! it; the cluster gives failover, not room.)
 
 use fibstack_core::FibIndex;
 
 /// The job stream.
-pub(crate) const JOBS: &str = "fib:jobs";
+pub(crate) const JOBS: &str = "{fib}:jobs";
 /// The consumer group all workers join.
 pub(crate) const GROUP: &str = "workers";
 /// Sorted set of cached indexes by the time they were stored: the eviction order.
-pub(crate) const STORED_ORDER: &str = "fib:stored";
+pub(crate) const STORED_ORDER: &str = "{fib}:stored";
 /// Total bytes of cached decimal values.
-pub(crate) const CACHE_BYTES: &str = "fib:cache_bytes";
+pub(crate) const CACHE_BYTES: &str = "{fib}:cache_bytes";
 /// Pub/Sub channel of [`fibstack_core::http::ValueEvent`]s.
-pub(crate) const EVENTS: &str = "fib:events";
+pub(crate) const EVENTS: &str = "{fib}:events";
 /// Counter of jobs handed out again after their worker went quiet.
-pub(crate) const REDELIVERIES: &str = "fib:redeliveries";
-/// Prefix of value hashes (`fib:value:7`), used by the eviction loop inside the store script.
-pub(crate) const VALUE_PREFIX: &str = "fib:value:";
+pub(crate) const REDELIVERIES: &str = "{fib}:redeliveries";
+/// Prefix of value hashes (`{fib}:value:7`), used by the eviction loop inside the store script.
+pub(crate) const VALUE_PREFIX: &str = "{fib}:value:";
 
 /// Hash `{value, digits, preview, at}` of a computed value.
 pub(crate) fn value(index: FibIndex) -> String {
@@ -25,10 +27,10 @@ pub(crate) fn value(index: FibIndex) -> String {
 
 /// The stream entry id of the job queued for an index, while it is queued.
 pub(crate) fn queued(index: FibIndex) -> String {
-    format!("fib:queued:{index}")
+    format!("{{fib}}:queued:{index}")
 }
 
 /// Hash `{reason, at}` of an index given up on; expires so it can be tried again later.
 pub(crate) fn failed(index: FibIndex) -> String {
-    format!("fib:failed:{index}")
+    format!("{{fib}}:failed:{index}")
 }

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`config`]: where Redis is and how to reach it (`REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`,
-//!   `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`), and the connections.
+//!   `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CLUSTER`), and the connections.
+//! - `connection`: one connection type over a single node or a Redis Cluster.
 //! - `keys`: every key and channel name, in one place.
 //! - `lua/`: the multi-step changes that must be atomic, run as server-side scripts.
 //! - [`cache`]: the api's side: queue a job unless it is done or queued, read values and statuses.
@@ -10,7 +11,7 @@
 //! - [`events`]: the change events, published by scripts and relayed to each api replica.
 //!
 //! # Semantics
-//! The queue is the stream `fib:jobs` read by the consumer group `workers`: each entry goes to one
+//! The queue is the stream `{fib}:jobs` read by the consumer group `workers`: each entry goes to one
 //! worker and stays pending until that worker acknowledges it, which it does in the same script
 //! that stores the value and announces it — so a value is never announced before it can be read,
 //! and a job is never dropped before its value exists. Entries pending longer than the reclaim
@@ -22,6 +23,7 @@
 
 pub mod cache;
 pub mod config;
+mod connection;
 mod errors;
 pub mod events;
 pub mod jobs;
@@ -29,5 +31,6 @@ mod keys;
 
 pub use cache::ValueCache;
 pub use config::{RedisConfig, RedisTls};
+pub use connection::RedisConnection;
 pub use events::EventRelay;
 pub use jobs::{JobStream, JobStreamSettings};

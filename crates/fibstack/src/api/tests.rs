@@ -28,9 +28,7 @@ fn state_without_services(schema_ready: bool) -> AppState {
         ssl_root_cert: None,
     };
     let redis = RedisConfig::plain("127.0.0.1", 1);
-    let connection = redis
-        .connection_manager()
-        .expect("a lazy connection manager");
+    let connection = redis.shared_connection().expect("a lazy connection");
     let events = super::EventHub::new();
     AppState::from(Shared {
         submissions: Arc::new(Submissions::new(

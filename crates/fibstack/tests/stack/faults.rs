@@ -122,17 +122,24 @@ fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
     let mut redis = stack.redis().connection();
     let _: redis::Value = redis::cmd("XREADGROUP")
         .arg(&[
-            "GROUP", "workers", "ghost-1", "COUNT", "1", "STREAMS", "fib:jobs", ">",
+            "GROUP",
+            "workers",
+            "ghost-1",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "{fib}:jobs",
+            ">",
         ])
         .query(&mut redis)
         .expect("ghost-1 takes the job");
     let _: redis::Value = redis::cmd("XAUTOCLAIM")
-        .arg(&["fib:jobs", "workers", "ghost-2", "0", "0-0", "COUNT", "1"])
+        .arg(&["{fib}:jobs", "workers", "ghost-2", "0", "0-0", "COUNT", "1"])
         .query(&mut redis)
         .expect("ghost-2 takes it over");
     // And an entry nobody can read.
     let _: String = redis::cmd("XADD")
-        .arg(&["fib:jobs", "*", "index", "banana"])
+        .arg(&["{fib}:jobs", "*", "index", "banana"])
         .query(&mut redis)
         .expect("XADD");
 

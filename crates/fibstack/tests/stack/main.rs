@@ -9,6 +9,7 @@ mod events;
 mod faults;
 mod lifecycle;
 mod postgres_tls;
+mod redis_cluster;
 mod redis_tls;
 mod refusals;
 mod router;

@@ -20,6 +20,26 @@ pub struct TestRedis {
     server: Option<Service>,
     /// Set when this Redis speaks only TLS and only to [`TLS_USER`].
     pub tls: Option<TestCerts>,
+    /// Set when this is a Redis Cluster: `port` is its first master, these are all its nodes.
+    pub cluster: Option<Vec<ClusterNode>>,
+}
+
+/// One node of a test Redis Cluster.
+#[derive(Debug)]
+pub struct ClusterNode {
+    pub port: u16,
+    /// Held so the node stops when the cluster is dropped.
+    _server: Service,
+}
+
+/// A free port whose cluster bus port (port + 10000) is free too.
+fn free_cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port <= 55535 && std::net::TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
+            return port;
+        }
+    }
 }
 
 impl TestRedis {
@@ -41,8 +61,95 @@ impl TestRedis {
             dir,
             server: None,
             tls,
+            cluster: None,
         };
         redis.start_again();
+        redis
+    }
+
+    /// A Redis Cluster as ElastiCache Serverless runs one: TLS only (the cluster bus too), the
+    /// default user off, the ACL user; `masters` masters, each with `replicas` replicas.
+    pub fn start_cluster(dir: &Path, masters: usize, replicas: usize) -> TestRedis {
+        let certs = TestCerts::write(&dir.join("redis-tls"));
+        let root = dir.join("redis-cluster");
+        let mut nodes = Vec::new();
+        for _ in 0..masters * (1 + replicas) {
+            let port = free_cluster_port();
+            let node_dir = root.join(port.to_string());
+            std::fs::create_dir_all(&node_dir).expect("create a node's dir");
+            let mut command = Command::new("redis-server");
+            command
+                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
+                .args(["--tls-cluster", "yes", "--tls-replication", "yes"])
+                .args(["--masteruser", TLS_USER, "--masterauth", TLS_PASSWORD]);
+            tls_only(&mut command, port, &certs);
+            let server = Service::spawn("redis-node", command, &node_dir.join("redis.log"));
+            nodes.push(ClusterNode {
+                port,
+                _server: server,
+            });
+        }
+        let mut redis = TestRedis {
+            port: nodes[0].port,
+            dir: root,
+            server: None,
+            tls: Some(certs),
+            cluster: None,
+        };
+        for node in &nodes {
+            let client = redis.client_at(node.port);
+            wait_for(
+                "a cluster node to answer PING",
+                Duration::from_secs(10),
+                || {
+                    let mut connection = client.get_connection().ok()?;
+                    redis::cmd("PING").query::<String>(&mut connection).ok()
+                },
+            );
+        }
+        let certs = redis.tls.clone().expect("set above");
+        let created = Command::new("redis-cli")
+            .args(["--tls", "--cacert"])
+            .arg(&certs.ca)
+            .args([
+                "--user",
+                TLS_USER,
+                "--pass",
+                TLS_PASSWORD,
+                "--no-auth-warning",
+            ])
+            .arg("--cluster")
+            .arg("create")
+            .args(nodes.iter().map(|node| format!("127.0.0.1:{}", node.port)))
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed:\n{}{}",
+            String::from_utf8_lossy(&created.stdout),
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let ports: Vec<u16> = nodes.iter().map(|node| node.port).collect();
+        redis.cluster = Some(nodes);
+        for port in ports {
+            let client = redis.client_at(port);
+            wait_for(
+                "every node to see the cluster ok",
+                Duration::from_secs(30),
+                || {
+                    let mut connection = client.get_connection().ok()?;
+                    let info: String = redis::cmd("CLUSTER")
+                        .arg("INFO")
+                        .query(&mut connection)
+                        .ok()?;
+                    info.contains("cluster_state:ok").then_some(())
+                },
+            );
+        }
         redis
     }
 
@@ -57,21 +164,7 @@ impl TestRedis {
             None => {
                 command.args(["--port", &self.port.to_string()]);
             }
-            Some(certs) => {
-                command
-                    .args(["--port", "0", "--tls-port", &self.port.to_string()])
-                    .arg("--tls-cert-file")
-                    .arg(&certs.server_cert)
-                    .arg("--tls-key-file")
-                    .arg(&certs.server_key)
-                    .arg("--tls-ca-cert-file")
-                    .arg(&certs.ca)
-                    .args(["--tls-auth-clients", "no"])
-                    .args(["--user", "default", "off"])
-                    .args(["--user", TLS_USER, "on"])
-                    .arg(format!(">{TLS_PASSWORD}"))
-                    .args(["~*", "&*", "+@all"]);
-            }
+            Some(certs) => tls_only(&mut command, self.port, certs),
         }
         self.server = Some(Service::spawn(
             "redis",
@@ -91,15 +184,94 @@ impl TestRedis {
         }
     }
 
+    /// A client of the node that holds fibstack's keys (in a cluster, the master of `{fib}`).
     pub fn client(&self) -> redis::Client {
+        match &self.cluster {
+            None => self.client_at(self.port),
+            Some(_) => self.client_at(self.master_of_fibstack_keys()),
+        }
+    }
+
+    /// The port of the master that serves the slot of `{fib}`, as the cluster says now.
+    pub fn master_of_fibstack_keys(&self) -> u16 {
+        let mut connection = self
+            .client_at(self.port)
+            .get_connection()
+            .expect("a cluster node is up");
+        let slot: i64 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg("{fib}")
+            .query(&mut connection)
+            .expect("CLUSTER KEYSLOT answers");
+        // Each range: [first slot, last slot, [master's ip, port, id], replicas…].
+        let ranges: Vec<Vec<redis::Value>> = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query(&mut connection)
+            .expect("CLUSTER SLOTS answers");
+        let int = |value: Option<&redis::Value>| match value {
+            Some(redis::Value::Int(n)) => Some(*n),
+            _ => None,
+        };
+        ranges
+            .iter()
+            .find(|range| {
+                matches!((int(range.first()), int(range.get(1))),
+                    (Some(first), Some(last)) if (first..=last).contains(&slot))
+            })
+            .and_then(|range| match range.get(2) {
+                Some(redis::Value::Array(master)) => u16::try_from(int(master.get(1))?).ok(),
+                _ => None,
+            })
+            .expect("a master serves the slot of {fib}")
+    }
+
+    /// A replica of the master on `master_port`, as the cluster says now.
+    pub fn replica_of(&self, master_port: u16) -> u16 {
+        let nodes = self.cluster_nodes(master_port);
+        let master_id = nodes
+            .lines()
+            .find(|line| line.contains("myself"))
+            .and_then(|line| line.split(' ').next())
+            .expect("the node names itself")
+            .to_owned();
+        nodes
+            .lines()
+            .map(|line| line.split(' ').collect::<Vec<_>>())
+            .find(|fields| fields.get(3) == Some(&master_id.as_str()))
+            .and_then(|fields| fields.get(1)?.split(['@', ':']).nth(1)?.parse().ok())
+            .expect("the master has a replica")
+    }
+
+    /// Makes the replica on `replica_port` take over from its master (`CLUSTER FAILOVER`).
+    pub fn fail_over_to(&self, replica_port: u16) {
+        let mut connection = self
+            .client_at(replica_port)
+            .get_connection()
+            .expect("the replica is up");
+        let _: () = redis::cmd("CLUSTER")
+            .arg("FAILOVER")
+            .query(&mut connection)
+            .expect("CLUSTER FAILOVER is accepted");
+    }
+
+    fn cluster_nodes(&self, port: u16) -> String {
+        let mut connection = self
+            .client_at(port)
+            .get_connection()
+            .expect("the node is up");
+        redis::cmd("CLUSTER")
+            .arg("NODES")
+            .query(&mut connection)
+            .expect("CLUSTER NODES answers")
+    }
+
+    fn client_at(&self, port: u16) -> redis::Client {
         match &self.tls {
-            None => redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
-                .expect("valid Redis URL"),
+            None => {
+                redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("valid Redis URL")
+            }
             Some(certs) => {
-                let url = format!(
-                    "rediss://{TLS_USER}:{TLS_PASSWORD}@127.0.0.1:{}/",
-                    self.port
-                );
+                let url = format!("rediss://{TLS_USER}:{TLS_PASSWORD}@127.0.0.1:{port}/");
                 let certificates = redis::TlsCertificates {
                     client_tls: None,
                     root_cert: Some(std::fs::read(&certs.ca).expect("the test CA")),
@@ -123,6 +295,9 @@ impl TestRedis {
                 ("REDIS_PASSWORD", TLS_PASSWORD.to_owned()),
             ]);
         }
+        if self.cluster.is_some() {
+            env.push(("REDIS_CLUSTER", "true".to_owned()));
+        }
         env
     }
 
@@ -133,7 +308,7 @@ impl TestRedis {
     /// Jobs a worker holds without having acknowledged them.
     pub fn pending_jobs(&self) -> u64 {
         let summary: redis::Value = redis::cmd("XPENDING")
-            .arg("fib:jobs")
+            .arg("{fib}:jobs")
             .arg("workers")
             .query(&mut self.connection())
             .unwrap_or(redis::Value::Nil);
@@ -149,7 +324,7 @@ impl TestRedis {
     /// Jobs waiting or running.
     pub fn queue_length(&self) -> u64 {
         redis::cmd("XLEN")
-            .arg("fib:jobs")
+            .arg("{fib}:jobs")
             .query(&mut self.connection())
             .expect("XLEN answers")
     }
@@ -159,4 +334,22 @@ impl Drop for TestRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Redis as ElastiCache runs it with in-transit encryption: no plain port, and of the users only
+/// [`TLS_USER`].
+fn tls_only(command: &mut Command, port: u16, certs: &TestCerts) {
+    command
+        .args(["--port", "0", "--tls-port", &port.to_string()])
+        .arg("--tls-cert-file")
+        .arg(&certs.server_cert)
+        .arg("--tls-key-file")
+        .arg(&certs.server_key)
+        .arg("--tls-ca-cert-file")
+        .arg(&certs.ca)
+        .args(["--tls-auth-clients", "no"])
+        .args(["--user", "default", "off"])
+        .args(["--user", TLS_USER, "on"])
+        .arg(format!(">{TLS_PASSWORD}"))
+        .args(["~*", "&*", "+@all"]);
 }

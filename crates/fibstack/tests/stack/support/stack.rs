@@ -56,6 +56,9 @@ pub struct StackOptions {
     /// Services only: Redis speaks only TLS and logs in only an ACL user, which the api and
     /// workers are given (`REDIS_TLS`, `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`).
     pub redis_tls: bool,
+    /// Services only: Redis is a TLS Redis Cluster of three masters (`REDIS_CLUSTER=true`), as
+    /// ElastiCache Serverless is, with the ACL user of `redis_tls`.
+    pub redis_cluster: bool,
 }
 
 impl Default for StackOptions {
@@ -68,6 +71,7 @@ impl Default for StackOptions {
             env: Vec::new(),
             postgres_tls: false,
             redis_tls: false,
+            redis_cluster: false,
         }
     }
 }
@@ -118,7 +122,9 @@ impl TestStack {
             };
             // After the Postgres chown: the nginx workers (nobody) must traverse the dir too.
             let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
-            let redis = if options.redis_tls {
+            let redis = if options.redis_cluster {
+                TestRedis::start_cluster(dir.path(), 3, 1)
+            } else if options.redis_tls {
                 TestRedis::start_tls(dir.path())
             } else {
                 TestRedis::start(dir.path())
