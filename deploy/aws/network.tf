@@ -1,7 +1,7 @@
 # The course's console steps as code: one security group that lets its members talk to each
 # other, attached to RDS, ElastiCache and the Beanstalk instances.
 
-data "aws_vpc" "default" {
+data "aws_vpc" "selected" {
   default = var.vpc_id == ""
   id      = var.vpc_id == "" ? null : var.vpc_id
 }
@@ -9,14 +9,18 @@ data "aws_vpc" "default" {
 data "aws_subnets" "vpc" {
   filter {
     name   = "vpc-id"
-    values = [data.aws_vpc.default.id]
+    values = [data.aws_vpc.selected.id]
   }
+}
+
+locals {
+  subnet_ids = length(var.subnet_ids) > 0 ? var.subnet_ids : data.aws_subnets.vpc.ids
 }
 
 resource "aws_security_group" "app" {
   name        = "${var.name}-app"
   description = "fibstack: traffic between the app, RDS and ElastiCache"
-  vpc_id      = data.aws_vpc.default.id
+  vpc_id      = data.aws_vpc.selected.id
 }
 
 resource "aws_vpc_security_group_ingress_rule" "within_group" {

@@ -16,6 +16,12 @@ variable "vpc_id" {
   default     = ""
 }
 
+variable "subnet_ids" {
+  description = "Subnets of that VPC for the instances, RDS and ElastiCache; empty means all of its subnets."
+  type        = list(string)
+  default     = []
+}
+
 variable "db_username" {
   description = "Postgres master user."
   type        = string
@@ -28,9 +34,25 @@ variable "db_password" {
   sensitive   = true
 }
 
+variable "redis_auth_token" {
+  description = "ElastiCache AUTH token (16 to 128 printable characters, no @, \" or /): pass it with TF_VAR_redis_auth_token, never in a file."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = length(var.redis_auth_token) >= 16 && length(var.redis_auth_token) <= 128 && !can(regex("[@\"/ ]", var.redis_auth_token))
+    error_message = "The AUTH token must be 16 to 128 characters, without @, \", / or spaces."
+  }
+}
+
 variable "github_repository" {
   description = "owner/name of the repository whose main branch may deploy (OIDC)."
   type        = string
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's GitHub OIDC provider if it has one already (an account holds one per URL); empty creates it."
+  type        = string
+  default     = ""
 }
 
 variable "solution_stack_regex" {
