@@ -10,7 +10,8 @@
 # Router variables (environment): API_UPSTREAM, CLIENT_UPSTREAM, LISTEN_PORT ([address:]port),
 # RATE_LIMIT_RPS, and UPSTREAM_RESOLVER: a DNS server to look the upstreams' names up again every
 # few seconds (Docker's is 127.0.0.11), so a recreated or scaled service is found; unset, the
-# addresses are resolved once and connections to them kept alive.
+# addresses are resolved once and connections to them kept alive. TRUSTED_PROXY_CIDR: the
+# addresses of proxies in front (a Kubernetes Gateway) whose X-Forwarded-For names the client.
 # Client variable: LISTEN_PORT. ERROR_LOG: where errors go (DIR/error.log; `stderr` in images).
 # Start with: nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'
 set -eu
@@ -46,6 +47,15 @@ upstream api { server $API_UPSTREAM; keepalive 64; }
 upstream client { server $CLIENT_UPSTREAM; keepalive 16; }
 map \$host \$fib_api { default api; }
 map \$host \$fib_client { default client; }
+CONF
+    fi
+    if [ -n "${TRUSTED_PROXY_CIDR:-}" ]; then
+      cat >> "$dir/upstreams.conf" <<CONF
+# Behind proxies from $TRUSTED_PROXY_CIDR (a Kubernetes Gateway): the client's own address, as
+# they pass it on, is the one the rate limit counts. From anywhere else the header is ignored.
+set_real_ip_from $TRUSTED_PROXY_CIDR;
+real_ip_header X-Forwarded-For;
+real_ip_recursive on;
 CONF
     fi
     ;;

@@ -1,6 +1,6 @@
 //! The nginx router's own duties: routing, streaming, hiding metrics, rate limiting, headers.
 
-use crate::support::http::{get, post_json};
+use crate::support::http::{get, post_json, post_json_with};
 use crate::support::{StackOptions, TestStack};
 
 #[test]
@@ -66,6 +66,13 @@ fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
     assert_eq!(reply.status, 429);
     assert!(reply.error().contains("too many"));
     assert!(reply.headers.get("retry-after").is_some());
+    // Naming another client in X-Forwarded-For does not get round it: no proxy is trusted.
+    let spoofed = post_json_with(
+        &stack.url("/values"),
+        r#"{"index": 3}"#,
+        &[("X-Forwarded-For", "203.0.113.9")],
+    );
+    assert_eq!(spoofed.status, 429, "{}", spoofed.text);
     // Another address is still served.
     let elsewhere = crate::support::http::post_json_from(
         [127, 0, 0, 2].into(),
@@ -79,5 +86,35 @@ fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
         stack.submissions_count(),
         accepted as u64 + 1,
         "a limited request wrote nothing"
+    );
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_limit_counts_each_forwarded_client() {
+    // Every request comes from 127.0.0.1, as through a Kubernetes Gateway; the proxy names the
+    // client in X-Forwarded-For.
+    let stack = TestStack::start(StackOptions {
+        rate_limit_rps: 2,
+        trusted_proxy: Some("127.0.0.0/8"),
+        workers: 0,
+        ..StackOptions::default()
+    });
+    let from = |client: &str, index: u32| {
+        post_json_with(
+            &stack.url("/values"),
+            &format!(r#"{{"index": {index}}}"#),
+            &[("X-Forwarded-For", client)],
+        )
+        .status
+    };
+    let first: Vec<u16> = (0..20).map(|n| from("203.0.113.7", n)).collect();
+    assert!(
+        first.contains(&429),
+        "one client's flood is limited: {first:?}"
+    );
+    assert_eq!(
+        from("203.0.113.8", 40),
+        200,
+        "another client behind the same proxy is served"
     );
 }

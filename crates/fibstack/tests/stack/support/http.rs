@@ -85,6 +85,18 @@ pub fn post_json(url: &str, body: &str) -> Reply {
     post(url, body.to_owned(), Some("application/json"))
 }
 
+/// POST JSON with extra headers (a proxy's X-Forwarded-For, say).
+pub fn post_json_with(url: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = client()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    reply(request.send())
+}
+
 /// POST JSON from another loopback address (127.0.0.2, …), as a second client would.
 pub fn post_json_from(source: std::net::IpAddr, url: &str, body: &str) -> Reply {
     let client = reqwest::blocking::Client::builder()

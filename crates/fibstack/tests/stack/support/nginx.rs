@@ -29,12 +29,21 @@ pub struct TestNginx {
 
 impl TestNginx {
     /// The router on a free port, in front of the api and the client.
-    pub fn router(dir: &Path, api_port: u16, client_port: u16, rate_limit_rps: u32) -> TestNginx {
+    /// With `trusted_proxy` (a CIDR), it takes the client's address from X-Forwarded-For when
+    /// the request comes from there.
+    pub fn router(
+        dir: &Path,
+        api_port: u16,
+        client_port: u16,
+        rate_limit_rps: u32,
+        trusted_proxy: Option<&str>,
+    ) -> TestNginx {
         let port = free_port();
         let dir = dir.join("router");
         let status = Command::new(render_script())
             .arg("router")
             .arg(&dir)
+            .env("TRUSTED_PROXY_CIDR", trusted_proxy.unwrap_or_default())
             .env("API_UPSTREAM", format!("127.0.0.1:{api_port}"))
             .env("CLIENT_UPSTREAM", format!("127.0.0.1:{client_port}"))
             .env("LISTEN_PORT", format!("127.0.0.1:{port}"))

@@ -48,6 +48,8 @@ pub struct StackOptions {
     /// Services only: put nginx in front (the embedded process serves the client itself).
     pub router: bool,
     pub rate_limit_rps: u32,
+    /// Services only: the router trusts X-Forwarded-For from this CIDR (`TRUSTED_PROXY_CIDR`).
+    pub trusted_proxy: Option<&'static str>,
     /// Extra variables for the api and the workers.
     pub env: Vec<(&'static str, String)>,
     /// Services only: Postgres accepts only TLS logins with a password, and the api verifies
@@ -68,6 +70,7 @@ impl Default for StackOptions {
             workers: 1,
             router: true,
             rate_limit_rps: 0,
+            trusted_proxy: None,
             env: Vec::new(),
             postgres_tls: false,
             redis_tls: false,
@@ -172,6 +175,7 @@ impl TestStack {
                 api_port,
                 client.port,
                 options.rate_limit_rps,
+                options.trusted_proxy,
             ));
             stack._client = Some(client);
         }
