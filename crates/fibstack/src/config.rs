@@ -236,6 +236,28 @@ impl Storage {
     }
 }
 
+/// Every variable that configures Postgres (libpq's names).
+pub const POSTGRES_VARIABLES: [&str; 7] = [
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+];
+
+/// Every variable that configures Redis, `REDIS_HOST` first.
+pub const REDIS_VARIABLES: [&str; 7] = [
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_TLS",
+    "REDIS_CA_FILE",
+    "REDIS_USERNAME",
+    "REDIS_PASSWORD",
+    "REDIS_CLUSTER",
+];
+
 /// Postgres and Redis when configured, the embedded store for what is not (`fibstack all`).
 /// A variable of a service whose host is unset is a mistake worth stopping for: the user meant
 /// that service, and silently using the embedded store instead would hide their data.
@@ -253,18 +275,7 @@ pub fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
     let values = if get(env, "REDIS_HOST").is_some() {
         Some(redis(env)?)
     } else {
-        refuse_orphans(
-            env,
-            "REDIS_HOST",
-            &[
-                "REDIS_PORT",
-                "REDIS_TLS",
-                "REDIS_CA_FILE",
-                "REDIS_USERNAME",
-                "REDIS_PASSWORD",
-                "REDIS_CLUSTER",
-            ],
-        )?;
+        refuse_orphans(env, "REDIS_HOST", &REDIS_VARIABLES[1..])?;
         None
     };
     Ok(Storage {

@@ -1,5 +1,5 @@
 //! One logging setup for every role: `RUST_LOG` filters (default `info`), `LOG_FORMAT=json`
-//! writes one JSON object per line for log collectors.
+//! writes one JSON object per line for log collectors; errors print with their causes on one line.
 
 use std::io::IsTerminal;
 
@@ -17,4 +17,16 @@ pub fn init(json: bool) {
     } else {
         builder.try_init()
     };
+}
+
+/// An error and its causes on one line, as logs and startup failures print it.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

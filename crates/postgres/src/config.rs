@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fibstack_core::backend::holds_pem_certificate;
 use fibstack_core::{BackendError, Service};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
@@ -88,13 +89,13 @@ impl PgConfig {
 fn check_root_cert(path: &Path) -> Result<(), BackendError> {
     const FIX: &str = "set PGSSLROOTCERT to a readable PEM file of CA certificates, such as AWS's RDS global bundle";
     let refused = |problem: String| BackendError::refused(Service::Postgres, FIX, problem);
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let bundle = std::fs::read(path).map_err(|error| {
         refused(format!(
             "cannot read the root certificate {}: {error}",
             path.display()
         ))
     })?;
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
+    if !holds_pem_certificate(&bundle) {
         return Err(refused(format!(
             "{} holds no PEM certificate",
             path.display()

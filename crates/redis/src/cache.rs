@@ -155,11 +155,13 @@ impl ValueStore for ValueCache {
 
     /// A round trip, for readiness.
     async fn ping(&self) -> Result<(), BackendError> {
-        redis::cmd("PING")
+        match redis::cmd("PING")
             .query_async::<String>(&mut self.connection.clone())
             .await
-            .map(drop)
-            .map_err(classify)
+        {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.connection.explain(error).await),
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fibstack_core::backend::holds_pem_certificate;
 use fibstack_core::{BackendError, Service};
 use redis::aio::{AsyncPushSender, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
@@ -53,8 +54,8 @@ impl fmt::Debug for RedisConfig {
 }
 
 /// Commands on the shared connection fail after this long, so a stalled Redis becomes a quick 503.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl RedisConfig {
     /// Plain TCP to `host:port` with no login: the local and test setups.
@@ -159,11 +160,14 @@ impl RedisConfig {
     /// The shared connection for short commands; it reconnects by itself after Redis returns.
     pub fn shared_connection(&self) -> Result<RedisConnection, BackendError> {
         if self.cluster {
-            return Ok(RedisConnection::Cluster(self.cluster_connection(
-                RESPONSE_TIMEOUT,
-                ProtocolVersion::RESP2,
-                ClusterConfig::new(),
-            )?));
+            return Ok(RedisConnection::Cluster {
+                connection: self.cluster_connection(
+                    RESPONSE_TIMEOUT,
+                    ProtocolVersion::RESP2,
+                    ClusterConfig::new(),
+                )?,
+                seed: self.client()?,
+            });
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
@@ -189,11 +193,13 @@ impl RedisConfig {
     /// One PING on a fresh connection: is Redis reachable from here? (worker health checks)
     pub async fn ping(&self) -> Result<(), BackendError> {
         let mut connection = self.blocking_connection(Duration::ZERO).await?;
-        redis::cmd("PING")
+        match redis::cmd("PING")
             .query_async::<String>(&mut connection)
             .await
-            .map(drop)
-            .map_err(classify)
+        {
+            Ok(_) => Ok(()),
+            Err(error) => Err(connection.explain(error).await),
+        }
     }
 
     /// A connection of its own for one blocking read, whose answer may take `block` to come.
@@ -202,11 +208,14 @@ impl RedisConfig {
         block: Duration,
     ) -> Result<RedisConnection, BackendError> {
         if self.cluster {
-            return Ok(RedisConnection::Cluster(self.cluster_connection(
-                block + RESPONSE_TIMEOUT,
-                ProtocolVersion::RESP2,
-                ClusterConfig::new(),
-            )?));
+            return Ok(RedisConnection::Cluster {
+                connection: self.cluster_connection(
+                    block + RESPONSE_TIMEOUT,
+                    ProtocolVersion::RESP2,
+                    ClusterConfig::new(),
+                )?,
+                seed: self.client()?,
+            });
         }
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECTION_TIMEOUT))
@@ -228,10 +237,7 @@ fn read_ca_file(path: &Path) -> Result<Vec<u8>, BackendError> {
             path.display()
         ))
     })?;
-    if !bytes
-        .windows(b"-----BEGIN CERTIFICATE-----".len())
-        .any(|window| window == b"-----BEGIN CERTIFICATE-----")
-    {
+    if !holds_pem_certificate(&bytes) {
         return Err(refused(format!(
             "{} holds no PEM certificate",
             path.display()

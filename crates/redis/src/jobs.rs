@@ -95,7 +95,7 @@ impl JobStream {
         match created {
             Ok(()) => Ok(()),
             Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
-            Err(error) => Err(classify(error)),
+            Err(error) => Err(self.commands.explain(error).await),
         }
     }
 

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use fibstack_core::http::{ErrorBody, ValueStatus};
 use fibstack_core::{BackendError, FibIndex, IndexError};
 
+use crate::telemetry::error_chain;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the body is not valid JSON ({0}); send an object like {{\"index\": 7}}")]
@@ -110,16 +112,4 @@ impl IntoResponse for ApiError {
         };
         (self.status(), Json(body)).into_response()
     }
-}
-
-/// An error and its causes on one line, as logs and startup failures print it.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -42,12 +42,12 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-pub(crate) use error::error_chain;
 pub use hub::EventHub;
 pub use openapi::ApiDoc;
 pub use state::AppState;
 
 use crate::backends::ApiStorage;
+use crate::telemetry::error_chain;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -224,7 +224,7 @@ async fn check_queue_until_answered(state: AppState) {
             Ok(()) => return,
             Err(error) if stop_if_refused(&state, &error) => return,
             Err(error) => {
-                tracing::warn!(error = %error::error_chain(&error), retry_in = ?delay, "queue not reachable yet");
+                tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "queue not reachable yet");
             }
         }
         if !sleep_unless_stopped(&state, &mut delay).await {
@@ -242,7 +242,7 @@ fn stop_if_refused(state: &AppState, error: &BackendError) -> bool {
     if !matches!(error, BackendError::Refused { .. }) {
         return false;
     }
-    let refusal = error::error_chain(error);
+    let refusal = error_chain(error);
     tracing::error!(error = %refusal, "stopping: a backing service refuses this process");
     let _ = state.refusal.set(refusal);
     state.shutdown.cancel();

@@ -15,7 +15,7 @@ use fibstack_core::BackendError;
 use fibstack_core::store::JobSource;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::error_chain;
+use crate::telemetry::error_chain;
 
 pub use step::Outcome;
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::support::http::{EventStream, get};
 use crate::support::process::wait_for;
+use crate::support::slow_job::slow_job_env;
 use crate::support::{StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -20,16 +21,10 @@ fn fast_reclaim(extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
 fn a_worker_killed_mid_job_loses_nothing() {
     let mut stack = TestStack::start(StackOptions {
         router: false,
-        env: fast_reclaim(&[("FIB_MAX_INDEX", "100000000")]),
+        env: slow_job_env(),
         ..StackOptions::default()
     });
-    // F(30 000 000) takes a good second: long enough to be sure the worker is inside it.
-    let slow = 30_000_000u64;
-    assert_eq!(stack.submit(slow).status, 200);
-    wait_for("the worker to take the slow job", PATIENCE, || {
-        (stack.redis().pending_jobs() == 1).then_some(())
-    });
-    stack.workers[0].kill_hard();
+    stack.kill_the_worker_inside_the_slow_job();
 
     // Submitted while no worker runs.
     for index in 1..=20u64 {
@@ -45,8 +40,7 @@ fn a_worker_killed_mid_job_loses_nothing() {
     for index in 1..=20u64 {
         stack.wait_done(index, PATIENCE);
     }
-    let detail = stack.wait_done(slow, Duration::from_secs(60));
-    assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
+    stack.wait_slow_job_done();
     assert_eq!(
         stack.redis().queue_length(),
         0,

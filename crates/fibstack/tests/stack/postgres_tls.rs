@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{StackOptions, TestStack};
+use crate::support::{StackOptions, TestStack, assert_refusal_line};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -59,24 +59,11 @@ fn refused_api(stack: &TestStack, env: &[(&str, &str)]) -> String {
     stack.run_refused("api", &env)
 }
 
-fn assert_one_clear_line(log: &str, names: &[&str], secret: Option<&str>) {
-    let line = log
-        .lines()
-        .find(|line| line.starts_with("fibstack: Postgres refused this process"))
-        .unwrap_or_else(|| panic!("no line says Postgres refused the process:\n{log}"));
-    for name in names {
-        assert!(line.contains(name), "the line does not name {name}: {line}");
-    }
-    if let Some(secret) = secret {
-        assert!(!log.contains(secret), "the log shows the password:\n{log}");
-    }
-}
-
 #[test]
 fn an_unencrypted_login_is_refused_with_a_line_naming_pgsslmode() {
     let stack = tls_stack(Vec::new());
     let log = refused_api(&stack, &[("PGSSLMODE", "disable")]);
-    assert_one_clear_line(&log, &["PGSSLMODE", "no encryption"], None);
+    assert_refusal_line(&log, "Postgres", &["PGSSLMODE", "no encryption"], None);
 }
 
 #[test]
@@ -92,7 +79,7 @@ fn a_certificate_from_another_authority_is_refused_with_a_line_naming_pgsslrootc
     let other_ca = other_ca.to_string_lossy().into_owned();
     for mode in ["verify-full", "verify-ca", "require"] {
         let log = refused_api(&stack, &[("PGSSLMODE", mode), ("PGSSLROOTCERT", &other_ca)]);
-        assert_one_clear_line(&log, &["PGSSLROOTCERT", "PGSSLMODE"], None);
+        assert_refusal_line(&log, "Postgres", &["PGSSLROOTCERT", "PGSSLMODE"], None);
     }
 }
 
@@ -100,7 +87,12 @@ fn a_certificate_from_another_authority_is_refused_with_a_line_naming_pgsslrootc
 fn a_wrong_password_is_refused_with_a_line_naming_pgpassword_and_never_the_password() {
     let stack = tls_stack(Vec::new());
     let log = refused_api(&stack, &[("PGPASSWORD", "not-the-password-5150")]);
-    assert_one_clear_line(&log, &["PGPASSWORD"], Some("not-the-password-5150"));
+    assert_refusal_line(
+        &log,
+        "Postgres",
+        &["PGPASSWORD"],
+        Some("not-the-password-5150"),
+    );
 }
 
 #[test]
@@ -108,5 +100,10 @@ fn a_root_certificate_that_cannot_be_read_stops_the_api_at_start() {
     let stack = tls_stack(Vec::new());
     let missing = stack.dir.path().join("no-such-bundle.pem");
     let log = refused_api(&stack, &[("PGSSLROOTCERT", &missing.to_string_lossy())]);
-    assert_one_clear_line(&log, &["PGSSLROOTCERT", "no-such-bundle.pem"], None);
+    assert_refusal_line(
+        &log,
+        "Postgres",
+        &["PGSSLROOTCERT", "no-such-bundle.pem"],
+        None,
+    );
 }

@@ -1,12 +1,14 @@
 //! Redis as ElastiCache Serverless gives it: a Redis Cluster (three masters, a replica each),
 //! TLS only, an ACL user. The course's calls, events on every api replica, a worker killed
-//! mid-job, and a failover of the shard that holds fibstack's keys.
+//! mid-job, a failover of the shard that holds fibstack's keys, and refused settings stopping
+//! the api and the worker as on a single node.
 
 use std::time::Duration;
 
 use crate::support::http::{EventStream, answers, get};
 use crate::support::process::{free_port, wait_for};
-use crate::support::{StackOptions, TestStack};
+use crate::support::slow_job::slow_job_env;
+use crate::support::{StackOptions, TestStack, assert_refusal_line};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -60,19 +62,10 @@ fn the_course_calls_and_events_on_two_api_replicas_work_on_a_cluster() {
 
 #[test]
 fn a_worker_killed_mid_job_on_a_cluster_loses_nothing() {
-    let mut stack = cluster_stack(vec![
-        ("FIB_RECLAIM_IDLE_MS", "1000".to_owned()),
-        ("FIB_MAX_INDEX", "100000000".to_owned()),
-    ]);
-    let slow = 30_000_000u64;
-    assert_eq!(stack.submit(slow).status, 200);
-    wait_for("the worker to take the slow job", PATIENCE, || {
-        (stack.redis().pending_jobs() == 1).then_some(())
-    });
-    stack.workers[0].kill_hard();
+    let mut stack = cluster_stack(slow_job_env());
+    stack.kill_the_worker_inside_the_slow_job();
     stack.start_worker();
-    let detail = stack.wait_done(slow, Duration::from_secs(60));
-    assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
+    stack.wait_slow_job_done();
 }
 
 #[test]
@@ -123,4 +116,22 @@ fn a_failover_of_the_shard_with_the_keys_loses_no_submission_and_no_job() {
         200,
         "ready again by itself"
     );
+}
+
+#[test]
+fn a_certificate_from_another_authority_or_a_wrong_password_stops_the_api_and_the_worker() {
+    let stack = cluster_stack(Vec::new());
+    let certs = stack.redis().tls.clone().expect("a TLS cluster");
+    let other_ca = certs.other_ca.to_string_lossy().into_owned();
+    for role in ["api", "worker"] {
+        let log = stack.run_refused(role, &[("REDIS_CA_FILE", Some(&other_ca))]);
+        assert_refusal_line(&log, "Redis", &["REDIS_TLS", "REDIS_CA_FILE"], None);
+        let log = stack.run_refused(role, &[("REDIS_PASSWORD", Some("not-the-token-5150"))]);
+        assert_refusal_line(
+            &log,
+            "Redis",
+            &["REDIS_USERNAME", "REDIS_PASSWORD"],
+            Some("not-the-token-5150"),
+        );
+    }
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::support::http::{EventStream, get};
 use crate::support::process::wait_for;
 use crate::support::redis::{TLS_PASSWORD, TLS_USER};
-use crate::support::{StackOptions, TestStack};
+use crate::support::slow_job::slow_job_env;
+use crate::support::{StackOptions, TestStack, assert_refusal_line};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -69,17 +70,8 @@ fn the_course_calls_and_live_events_work_over_tls_as_an_acl_user() {
 
 #[test]
 fn a_worker_killed_mid_job_over_tls_loses_nothing() {
-    let mut stack = tls_stack(vec![
-        ("FIB_RECLAIM_IDLE_MS", "1000".to_owned()),
-        ("FIB_MAX_INDEX", "100000000".to_owned()),
-    ]);
-    // F(30 000 000) takes a good second: long enough to be sure the worker is inside it.
-    let slow = 30_000_000u64;
-    assert_eq!(stack.submit(slow).status, 200);
-    wait_for("the worker to take the slow job", PATIENCE, || {
-        (stack.redis().pending_jobs() == 1).then_some(())
-    });
-    stack.workers[0].kill_hard();
+    let mut stack = tls_stack(slow_job_env());
+    stack.kill_the_worker_inside_the_slow_job();
     for index in 1..=10u64 {
         assert_eq!(stack.submit(index).status, 200);
     }
@@ -88,28 +80,12 @@ fn a_worker_killed_mid_job_over_tls_loses_nothing() {
     for index in 1..=10u64 {
         stack.wait_done(index, PATIENCE);
     }
-    let detail = stack.wait_done(slow, Duration::from_secs(60));
-    assert_eq!(detail["digits"], 6_269_629, "F(3e7) has 6 269 629 digits");
+    stack.wait_slow_job_done();
     assert_eq!(
         stack.redis().queue_length(),
         0,
         "every job was acknowledged"
     );
-}
-
-/// The line `fibstack: Redis refused this process (…)` names every one of `names`; the log
-/// never shows `secret`.
-fn assert_one_clear_line(log: &str, names: &[&str], secret: Option<&str>) {
-    let line = log
-        .lines()
-        .find(|line| line.starts_with("fibstack: Redis refused this process"))
-        .unwrap_or_else(|| panic!("no line says Redis refused the process:\n{log}"));
-    for name in names {
-        assert!(line.contains(name), "the line does not name {name}: {line}");
-    }
-    if let Some(secret) = secret {
-        assert!(!log.contains(secret), "the log shows the password:\n{log}");
-    }
 }
 
 #[test]
@@ -119,7 +95,7 @@ fn a_certificate_from_another_authority_stops_the_api_and_the_worker() {
     let other_ca = certs.other_ca.to_string_lossy().into_owned();
     for role in ["api", "worker"] {
         let log = stack.run_refused(role, &[("REDIS_CA_FILE", Some(&other_ca))]);
-        assert_one_clear_line(&log, &["REDIS_TLS", "REDIS_CA_FILE"], None);
+        assert_refusal_line(&log, "Redis", &["REDIS_TLS", "REDIS_CA_FILE"], None);
     }
 }
 
@@ -128,8 +104,9 @@ fn a_wrong_password_stops_the_api_and_the_worker_without_showing_it() {
     let stack = tls_stack(Vec::new());
     for role in ["api", "worker"] {
         let log = stack.run_refused(role, &[("REDIS_PASSWORD", Some("not-the-token-5150"))]);
-        assert_one_clear_line(
+        assert_refusal_line(
             &log,
+            "Redis",
             &["REDIS_USERNAME", "REDIS_PASSWORD"],
             Some("not-the-token-5150"),
         );
@@ -144,7 +121,7 @@ fn a_wrong_password_stops_the_api_and_the_worker_without_showing_it() {
 fn no_login_where_one_is_required_says_to_set_the_password() {
     let stack = tls_stack(Vec::new());
     let log = stack.run_refused("api", &[("REDIS_USERNAME", None), ("REDIS_PASSWORD", None)]);
-    assert_one_clear_line(&log, &["requires a login", "REDIS_PASSWORD"], None);
+    assert_refusal_line(&log, "Redis", &["requires a login", "REDIS_PASSWORD"], None);
 }
 
 #[test]
@@ -155,7 +132,7 @@ fn a_ca_file_that_cannot_be_read_stops_the_api_at_start() {
         "api",
         &[("REDIS_CA_FILE", Some(&missing.to_string_lossy()))],
     );
-    assert_one_clear_line(&log, &["REDIS_CA_FILE", "no-such-ca.pem"], None);
+    assert_refusal_line(&log, "Redis", &["REDIS_CA_FILE", "no-such-ca.pem"], None);
 }
 
 #[test]

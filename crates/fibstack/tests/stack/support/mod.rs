@@ -7,7 +7,8 @@ pub mod nginx;
 pub mod postgres;
 pub mod process;
 pub mod redis;
+pub mod slow_job;
 pub mod stack;
 pub mod tls;
 
-pub use stack::{Backend, StackOptions, TestStack};
+pub use stack::{Backend, StackOptions, TestStack, assert_refusal_line};

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use fibstack::config::{POSTGRES_VARIABLES, REDIS_VARIABLES};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -200,7 +201,10 @@ impl TestStack {
                 None => command.env_remove(name),
             };
         }
-        let name = format!("refused-{role}");
+        // A log of its own for each run: a test may run several refused processes.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("refused-{role}-{run}");
         let log = self.dir.path().join(format!("{name}.log"));
         let mut process = Service::spawn(&name, command, &log);
         let status = process.wait_exit(PATIENCE).unwrap_or_else(|| {
@@ -396,21 +400,7 @@ fn fibstack(
         .env("RUST_LOG", "info")
         .env("LOG_FORMAT", "human");
     // Whatever the test runner's environment holds, the backend is the one the test chose.
-    for variable in [
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-        "PGSSLROOTCERT",
-        "REDIS_HOST",
-        "REDIS_PORT",
-        "REDIS_TLS",
-        "REDIS_CA_FILE",
-        "REDIS_USERNAME",
-        "REDIS_PASSWORD",
-    ] {
+    for variable in POSTGRES_VARIABLES.iter().chain(&REDIS_VARIABLES) {
         command.env_remove(variable);
     }
     match services {
@@ -453,4 +443,20 @@ fn spawn_api(
     let mut command = fibstack(services, env, dir, role);
     command.env("PORT", port.to_string());
     Service::spawn(name, command, &dir.join(format!("{name}.log")))
+}
+
+/// The line `fibstack: <service> refused this process (…)` that a refused process prints names
+/// every one of `names`; its log never shows `secret`.
+pub fn assert_refusal_line(log: &str, service: &str, names: &[&str], secret: Option<&str>) {
+    let start = format!("fibstack: {service} refused this process");
+    let line = log
+        .lines()
+        .find(|line| line.starts_with(&start))
+        .unwrap_or_else(|| panic!("no line says {service} refused the process:\n{log}"));
+    for name in names {
+        assert!(line.contains(name), "the line does not name {name}: {line}");
+    }
+    if let Some(secret) = secret {
+        assert!(!log.contains(secret), "the log shows the password:\n{log}");
+    }
 }
