@@ -3,7 +3,11 @@
 # at start by nginx/render.sh as natively. Dependencies compile for wasm in a layer of their own.
 #   docker build -f docker/client.Dockerfile --target client -t fibstack-client .
 
-FROM rust:1.95.0-slim-trixie AS chef
+# The wasm is the same bytes for every platform, so every stage but the last runs on the build
+# machine's own: a multi-platform build (CI's amd64 and arm64) compiles it once, natively, not
+# once per platform under emulation. BuildKit sets BUILDPLATFORM; the classic builder does not,
+# and "linux" alone is the engine's own platform.
+FROM --platform=${BUILDPLATFORM:-linux} rust:1.95.0-slim-trixie AS chef
 # Tools are compiled for a quick build rather than top speed: each runs a few times per build.
 # The api's image starts with the same two layers, so one build of them serves both.
 RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \

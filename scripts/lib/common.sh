@@ -90,9 +90,14 @@ ensure_compose() {
 upstream_images() {
   local file
   for file in docker/*.Dockerfile; do
-    awk 'toupper($1) == "FROM" { if (!(tolower($2) in stage)) print $2; stage[tolower($4)] = 1 }' "$file"
+    # FROM [--platform=…] IMAGE [AS STAGE]
+    awk 'toupper($1) == "FROM" {
+      i = ($2 ~ /^--platform=/) ? 3 : 2
+      if (!(tolower($i) in stage)) print $i
+      stage[tolower($(i + 2))] = 1
+    }' "$file"
   done
-  grep -h '^ *image:' docker-compose.yml docker-compose.prod.yml | awk '{print $2}' | tr -d '"' | grep -v REGISTRY
+  grep -h '^ *image:' docker-compose.yml docker-compose.prod.yml docker/managed-services.yml | awk '{print $2}' | tr -d '"' | grep -v REGISTRY
 }
 
 # present IMAGE: the engine has it.
