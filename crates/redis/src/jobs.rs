@@ -19,6 +19,14 @@ use crate::connection::RedisConnection;
 use crate::errors::classify;
 use crate::keys;
 
+/// How long past its own timeouts a worker's Redis call may take before it is given up (and,
+/// when reading jobs, its connections replaced).
+const STALL_GRACE: Duration = Duration::from_secs(5);
+
+fn stalled(deadline: Duration) -> BackendError {
+    BackendError::unavailable(Service::Redis, format!("no answer within {deadline:?}"))
+}
+
 /// How a worker takes part in the consumer group.
 #[derive(Debug, Clone)]
 pub struct JobStreamSettings {
@@ -132,6 +140,39 @@ impl JobStream {
         Ok(entry.map(|entry| self.job_from(entry, 1)))
     }
 
+    /// [`JobSource::next`] without its deadline.
+    async fn next_unguarded(&mut self) -> Result<Option<Job>, BackendError> {
+        if !self.joined {
+            self.join().await?;
+            self.joined = true;
+        }
+        if Instant::now() >= self.next_reclaim {
+            if let Some(job) = self.reclaim_one().await? {
+                return Ok(Some(job));
+            }
+            self.forget_departed_consumers().await?;
+            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
+        }
+        let block = self
+            .settings
+            .block
+            .min(self.next_reclaim.saturating_duration_since(Instant::now()))
+            .max(Duration::from_millis(1));
+        match self.read_new(block).await {
+            Ok(job) => Ok(job),
+            Err(error) => {
+                // The connection may be half-way through a reply: start the next read afresh.
+                self.reader = None;
+                if error.code() == Some("NOGROUP") {
+                    // Redis lost its data (restart without persistence): join again.
+                    self.joined = false;
+                    return Ok(None);
+                }
+                Err(classify(error))
+            }
+        }
+    }
+
     /// Takes over one job that a worker has not touched for the reclaim idle time.
     async fn reclaim_one(&mut self) -> Result<Option<Job>, BackendError> {
         let options = StreamAutoClaimOptions::default().count(1);
@@ -221,33 +262,20 @@ impl JobSource for JobStream {
     /// The next job: a stale one from a dead worker when one is due, else a new one, waiting up
     /// to the block time. `None` when nothing came; call again.
     async fn next(&mut self) -> Result<Option<Job>, BackendError> {
-        if !self.joined {
-            self.join().await?;
-            self.joined = true;
-        }
-        if Instant::now() >= self.next_reclaim {
-            if let Some(job) = self.reclaim_one().await? {
-                return Ok(Some(job));
-            }
-            self.forget_departed_consumers().await?;
-            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
-        }
-        let block = self
-            .settings
-            .block
-            .min(self.next_reclaim.saturating_duration_since(Instant::now()))
-            .max(Duration::from_millis(1));
-        match self.read_new(block).await {
-            Ok(job) => Ok(job),
-            Err(error) => {
-                // The connection may be half-way through a reply: start the next read afresh.
+        // Our own deadline besides each command's: across a Redis Cluster failover a command was
+        // seen waiting for good on a reconnection that never answered it. Fresh connections find
+        // the new master.
+        let deadline = self.settings.block + STALL_GRACE;
+        match tokio::time::timeout(deadline, self.next_unguarded()).await {
+            Ok(next) => next,
+            Err(_) => {
                 self.reader = None;
-                if error.code() == Some("NOGROUP") {
-                    // Redis lost its data (restart without persistence): join again.
-                    self.joined = false;
-                    return Ok(None);
-                }
-                Err(classify(error))
+                self.commands = self.config.shared_connection()?;
+                // The worker logs this, and asks again on the new connections.
+                Err(BackendError::unavailable(
+                    Service::Redis,
+                    format!("no answer within {deadline:?}; its connections are opened again"),
+                ))
             }
         }
     }
@@ -278,7 +306,9 @@ impl JobSource for JobStream {
     ) -> Result<bool, BackendError> {
         let digits = digit_count(decimal);
         let event = event_json(index, ValueStatus::Done, Some(digits))?;
-        let stored: i64 = STORE
+        let mut connection = self.commands.clone();
+        let mut invocation = STORE.prepare_invoke();
+        invocation
             .key(keys::value(index))
             .key(keys::STORED_ORDER)
             .key(keys::CACHE_BYTES)
@@ -293,9 +323,11 @@ impl JobSource for JobStream {
             .arg(self.settings.cache_budget)
             .arg(keys::VALUE_PREFIX)
             .arg(event)
-            .arg(keys::EVENTS)
-            .invoke_async(&mut self.commands.clone())
+            .arg(keys::EVENTS);
+        let store = invocation.invoke_async::<i64>(&mut connection);
+        let stored = tokio::time::timeout(STALL_GRACE, store)
             .await
+            .map_err(|_| stalled(STALL_GRACE))?
             .map_err(classify)?;
         Ok(stored == 1)
     }
