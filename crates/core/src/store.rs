@@ -5,6 +5,7 @@
 //! The traits use boxed futures (`async_trait`) so the roles can hold `Arc<dyn …>` and pick a
 //! backend at start, from the environment.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -28,6 +29,36 @@ pub trait SubmissionLog: Send + Sync + std::fmt::Debug {
     async fn contains(&self, index: FibIndex) -> Result<bool, BackendError>;
     /// A round trip, for readiness.
     async fn ping(&self) -> Result<(), BackendError>;
+}
+
+/// Taking in one submission: its job queued and the submission recorded.
+#[async_trait]
+pub trait Intake: Send + Sync + std::fmt::Debug {
+    /// Queues a job for `index` (as [`ValueStore::enqueue`] decides) and records the submission,
+    /// unless the queue is full: a refused submission leaves no record behind. Returns once
+    /// both are kept.
+    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
+}
+
+/// The intake of a queue and a record kept apart (Redis and Postgres): the queue first, so a
+/// refused job leaves no record behind and a retry after a failed record finds the job already
+/// queued instead of queueing it twice. A store that keeps both implements [`Intake`] in one
+/// write instead.
+#[derive(Debug)]
+pub struct QueueThenRecord {
+    pub values: Arc<dyn ValueStore>,
+    pub submissions: Arc<dyn SubmissionLog>,
+}
+
+#[async_trait]
+impl Intake for QueueThenRecord {
+    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+        let outcome = self.values.enqueue(index).await?;
+        if outcome != Enqueued::QueueFull {
+            self.submissions.record(index).await?;
+        }
+        Ok(outcome)
+    }
 }
 
 /// The api's side of the queue and the value cache (Redis, or the embedded store).

@@ -7,6 +7,7 @@ use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Job, JobSource, RelayedEvent};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex};
+use sqlx::SqliteConnection;
 
 use crate::errors::classify;
 use crate::store::{EmbeddedStore, duration_ms, now_ms};
@@ -34,18 +35,28 @@ impl EmbeddedJobs {
     async fn claim(&self) -> Result<Option<Job>, BackendError> {
         let settings = self.store.settings();
         let now = now_ms();
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
-            "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
-             WHERE id = (SELECT id FROM jobs
-                         WHERE claimed_until IS NULL OR claimed_until < ?2
-                         ORDER BY id LIMIT 1)
-             RETURNING id, number, deliveries",
-        )
-        .bind(now.saturating_add(duration_ms(settings.reclaim_idle)))
-        .bind(now)
-        .fetch_optional(&self.store.shared.writer)
-        .await
-        .map_err(classify)?;
+        let claimed_until = now.saturating_add(duration_ms(settings.reclaim_idle));
+        let row: Option<(i64, i64, i64)> = self
+            .store
+            .shared
+            .writes
+            .write(move |connection| {
+                Box::pin(async move {
+                    sqlx::query_as(
+                        "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
+                         WHERE id = (SELECT id FROM jobs
+                                     WHERE claimed_until IS NULL OR claimed_until < ?2
+                                     ORDER BY id LIMIT 1)
+                         RETURNING id, number, deliveries",
+                    )
+                    .bind(claimed_until)
+                    .bind(now)
+                    .fetch_optional(connection)
+                    .await
+                    .map_err(classify)
+                })
+            })
+            .await?;
         Ok(row.map(|(id, number, deliveries)| Job {
             id: id.to_string(),
             index: settings
@@ -86,13 +97,24 @@ impl JobSource for EmbeddedJobs {
     }
 
     async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
-        sqlx::query("UPDATE jobs SET claimed_until = ?1 WHERE id = ?2")
-            .bind(now_ms().saturating_add(duration_ms(self.store.settings().reclaim_idle)))
-            .bind(job_row(job))
-            .execute(&self.store.shared.writer)
+        let claimed_until =
+            now_ms().saturating_add(duration_ms(self.store.settings().reclaim_idle));
+        let id = job_row(job);
+        self.store
+            .shared
+            .writes
+            .write(move |connection| {
+                Box::pin(async move {
+                    sqlx::query("UPDATE jobs SET claimed_until = ?1 WHERE id = ?2")
+                        .bind(claimed_until)
+                        .bind(id)
+                        .execute(connection)
+                        .await
+                        .map_err(classify)?;
+                    Ok(())
+                })
+            })
             .await
-            .map_err(classify)?;
-        Ok(())
     }
 
     async fn complete(
@@ -102,51 +124,20 @@ impl JobSource for EmbeddedJobs {
         decimal: &str,
     ) -> Result<bool, BackendError> {
         let digits = digit_count(decimal);
-        let size = i64::try_from(decimal.len()).unwrap_or(i64::MAX);
+        let value = NewValue {
+            number: to_row(index),
+            digits: i64::try_from(digits).unwrap_or(i64::MAX),
+            preview: preview(decimal),
+            decimal: decimal.to_owned(),
+        };
         let budget = i64::try_from(self.store.settings().cache_budget).unwrap_or(i64::MAX);
-        let mut tx = self.store.shared.writer.begin().await.map_err(classify)?;
-        let fresh: bool =
-            sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM computed WHERE number = ?1)")
-                .bind(to_row(index))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(classify)?;
-        if fresh {
-            // Evict the oldest values until the new one fits (a value larger than the whole
-            // budget is still kept, alone), as the Redis store script does.
-            sqlx::query(
-                "DELETE FROM computed WHERE number IN (
-                   SELECT number FROM (
-                     SELECT number, digits,
-                            sum(digits) OVER (ORDER BY computed_at, number) AS through_here
-                     FROM computed)
-                   WHERE through_here - digits <
-                         (SELECT value_bytes FROM totals WHERE id = 1) + ?1 - ?2)",
-            )
-            .bind(size)
-            .bind(budget)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-            sqlx::query(
-                "INSERT INTO computed (number, value, digits, preview, computed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(to_row(index))
-            .bind(decimal)
-            .bind(i64::try_from(digits).unwrap_or(i64::MAX))
-            .bind(preview(decimal))
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-        }
-        sqlx::query("DELETE FROM jobs WHERE id = ?1")
-            .bind(job_row(job))
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-        tx.commit().await.map_err(classify)?;
+        let id = job_row(job);
+        let fresh = self
+            .store
+            .shared
+            .writes
+            .write(move |connection| Box::pin(store_value(connection, id, value, budget)))
+            .await?;
         if fresh {
             self.announce(index, ValueStatus::Done, Some(digits));
         }
@@ -155,31 +146,17 @@ impl JobSource for EmbeddedJobs {
 
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
         let now = now_ms();
-        let until = now.saturating_add(duration_ms(self.store.settings().failure_memory));
-        let mut tx = self.store.shared.writer.begin().await.map_err(classify)?;
-        sqlx::query("DELETE FROM jobs WHERE id = ?1")
-            .bind(job_row(job))
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-        // Forgotten failures go here, so the table holds only the ones that still count.
-        sqlx::query("DELETE FROM failures WHERE until <= ?1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-        if let Ok(index) = job.index {
-            sqlx::query(
-                "INSERT OR REPLACE INTO failures (number, reason, until) VALUES (?1, ?2, ?3)",
-            )
-            .bind(to_row(index))
-            .bind(reason)
-            .bind(until)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-        }
-        tx.commit().await.map_err(classify)?;
+        let failure = job.index.as_ref().ok().map(|&index| Failure {
+            number: to_row(index),
+            reason: reason.to_owned(),
+            until: now.saturating_add(duration_ms(self.store.settings().failure_memory)),
+        });
+        let id = job_row(job);
+        self.store
+            .shared
+            .writes
+            .write(move |connection| Box::pin(give_up(connection, id, failure, now)))
+            .await?;
         if let Ok(index) = job.index {
             self.announce(index, ValueStatus::Failed, None);
         }
@@ -202,4 +179,118 @@ impl JobSource for EmbeddedJobs {
 /// Job ids are the row ids this module handed out.
 fn job_row(job: &Job) -> i64 {
     job.id.parse().unwrap_or(-1)
+}
+
+/// A computed value as the `computed` table keeps it.
+struct NewValue {
+    number: i64,
+    decimal: String,
+    digits: i64,
+    preview: String,
+}
+
+/// Stores the value unless it is there already and ends the job; true when it was new.
+async fn store_value(
+    connection: &mut SqliteConnection,
+    job: i64,
+    value: NewValue,
+    budget: i64,
+) -> Result<bool, BackendError> {
+    let fresh: bool =
+        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM computed WHERE number = ?1)")
+            .bind(value.number)
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(classify)?;
+    if fresh {
+        evict_for(connection, value.decimal.len(), budget).await?;
+        sqlx::query(
+            "INSERT INTO computed (number, value, digits, preview, computed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(value.number)
+        .bind(value.decimal)
+        .bind(value.digits)
+        .bind(value.preview)
+        .bind(now_ms())
+        .execute(&mut *connection)
+        .await
+        .map_err(classify)?;
+    }
+    sqlx::query("DELETE FROM jobs WHERE id = ?1")
+        .bind(job)
+        .execute(&mut *connection)
+        .await
+        .map_err(classify)?;
+    Ok(fresh)
+}
+
+/// Evicts the oldest values until one of `size` bytes fits in `budget` (a value larger than the
+/// whole budget is still kept, alone), as the Redis store script does. One oldest row at a
+/// time, through the age index: usually one or two go, and a scan of the whole table per stored
+/// value would grow with the cache.
+async fn evict_for(
+    connection: &mut SqliteConnection,
+    size: usize,
+    budget: i64,
+) -> Result<(), BackendError> {
+    let stored: i64 = sqlx::query_scalar("SELECT value_bytes FROM totals WHERE id = 1")
+        .fetch_one(&mut *connection)
+        .await
+        .map_err(classify)?;
+    let mut excess = stored
+        .saturating_add(i64::try_from(size).unwrap_or(i64::MAX))
+        .saturating_sub(budget);
+    while excess > 0 {
+        let evicted: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM computed WHERE number =
+               (SELECT number FROM computed ORDER BY computed_at, number LIMIT 1)
+             RETURNING digits",
+        )
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(classify)?;
+        match evicted {
+            Some(digits) => excess -= digits,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// Why an index was given up on, remembered until `until`.
+struct Failure {
+    number: i64,
+    reason: String,
+    until: i64,
+}
+
+/// Ends the job and remembers its failure (a job whose index is not valid has none to keep).
+async fn give_up(
+    connection: &mut SqliteConnection,
+    job: i64,
+    failure: Option<Failure>,
+    now: i64,
+) -> Result<(), BackendError> {
+    sqlx::query("DELETE FROM jobs WHERE id = ?1")
+        .bind(job)
+        .execute(&mut *connection)
+        .await
+        .map_err(classify)?;
+    // Forgotten failures go here, so the table holds only the ones that still count.
+    sqlx::query("DELETE FROM failures WHERE until <= ?1")
+        .bind(now)
+        .execute(&mut *connection)
+        .await
+        .map_err(classify)?;
+    if let Some(failure) = failure {
+        sqlx::query("INSERT OR REPLACE INTO failures (number, reason, until) VALUES (?1, ?2, ?3)")
+            .bind(failure.number)
+            .bind(failure.reason)
+            .bind(failure.until)
+            .execute(&mut *connection)
+            .await
+            .map_err(classify)?;
+    }
+    Ok(())
 }

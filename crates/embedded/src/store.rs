@@ -13,6 +13,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::Notify;
 
 use crate::errors::classify;
+use crate::intake::SubmissionGroups;
+use crate::writer::GroupWriter;
 
 /// How the store behaves: the same knobs as the Redis queue and cache.
 #[derive(Debug, Clone)]
@@ -46,6 +48,10 @@ pub(crate) struct Shared {
     pub(crate) settings: EmbeddedSettings,
     /// The only connection that writes: transactions never wait on each other's locks.
     pub(crate) writer: SqlitePool,
+    /// Every write after opening, committed in batches through `writer`.
+    pub(crate) writes: GroupWriter,
+    /// Submissions, grouped into one write each.
+    pub(crate) intake: SubmissionGroups,
     pub(crate) readers: SqlitePool,
     /// Wakes waiting workers when a job is queued.
     pub(crate) job_added: Notify,
@@ -56,6 +62,9 @@ pub(crate) struct Shared {
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The writer's page cache, in SQLite's terms (negative: KiB): 16 MiB at most.
+const WRITER_CACHE_KIB: &str = "-16384";
 
 /// Connections that read at the same time as the writer writes (WAL mode allows it).
 const READERS: u32 = 4;
@@ -79,8 +88,12 @@ impl EmbeddedStore {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A file in this process has no connection to lose: a ping per acquire only costs.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options.clone())
+            // The pages every write touches (the queue, the indexes, their B-trees) stay in
+            // memory past SQLite's default 2 MiB, which a long history outgrows.
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE_KIB))
             .await
             .map_err(OpenError::Sqlite)?;
         MIGRATOR.run(&writer).await.map_err(OpenError::Migrate)?;
@@ -90,13 +103,18 @@ impl EmbeddedStore {
             .map_err(OpenError::Sqlite)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(2))
             .connect_with(options.read_only(true))
             .await
             .map_err(OpenError::Sqlite)?;
+        let writes = GroupWriter::start(writer.clone());
+        let intake = SubmissionGroups::start(writes.clone(), settings.queue_limit);
         Ok(EmbeddedStore {
             shared: Arc::new(Shared {
                 settings,
+                writes,
+                intake,
                 writer,
                 readers,
                 job_added: Notify::new(),

@@ -1,11 +1,14 @@
-//! The durable record of submissions, as the Postgres adapter keeps it.
+//! The durable record of submissions, as the Postgres adapter keeps it, and taking a
+//! submission in (its job and its record in one write).
 
 use async_trait::async_trait;
-use fibstack_core::store::SubmissionLog;
+use fibstack_core::store::{Enqueued, Intake, SubmissionLog};
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
+use sqlx::SqliteConnection;
 
 use crate::errors::classify;
 use crate::store::{EmbeddedStore, now_ms};
+use crate::values::json_array;
 
 #[async_trait]
 impl SubmissionLog for EmbeddedStore {
@@ -15,25 +18,10 @@ impl SubmissionLog for EmbeddedStore {
     }
 
     async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
-        let mut tx = self.shared.writer.begin().await.map_err(classify)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO submissions (number, submitted_at) VALUES (?1, ?2) RETURNING id",
-        )
-        .bind(to_row(index))
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(classify)?;
-        sqlx::query(
-            "INSERT INTO indexes (number, last_submission_id) VALUES (?1, ?2)
-             ON CONFLICT (number) DO UPDATE SET last_submission_id = excluded.last_submission_id",
-        )
-        .bind(to_row(index))
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?;
-        tx.commit().await.map_err(classify)
+        self.shared
+            .writes
+            .write(move |connection| Box::pin(insert_submissions(connection, vec![index])))
+            .await
     }
 
     async fn latest(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
@@ -71,6 +59,36 @@ impl SubmissionLog for EmbeddedStore {
     async fn ping(&self) -> Result<(), BackendError> {
         self.ping_pool(&self.shared.writer).await
     }
+}
+
+/// The job and the record in one write, grouped with the submissions that arrive meanwhile
+/// (`intake`): one commit for the group, and never one of the two without the other.
+#[async_trait]
+impl Intake for EmbeddedStore {
+    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+        let outcome = self.shared.intake.submit(index).await?;
+        if outcome == Enqueued::Added {
+            self.shared.job_added.notify_waiters();
+        }
+        Ok(outcome)
+    }
+}
+
+/// The history rows, in order; each index's digest follows by trigger (`submission_added`).
+pub(crate) async fn insert_submissions(
+    connection: &mut SqliteConnection,
+    indexes: Vec<FibIndex>,
+) -> Result<(), BackendError> {
+    sqlx::query(
+        "INSERT INTO submissions (number, submitted_at)
+         SELECT value, ?2 FROM json_each(?1) ORDER BY key",
+    )
+    .bind(json_array(&indexes))
+    .bind(now_ms())
+    .execute(connection)
+    .await
+    .map_err(classify)?;
+    Ok(())
 }
 
 /// Indexes fit in SQLite's 64-bit integers: the policy caps them at `u32::MAX`.

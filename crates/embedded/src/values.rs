@@ -1,9 +1,11 @@
 //! Queueing jobs and reading values: the api's side, as the Redis adapter offers it.
 
+use std::collections::{HashMap, HashSet};
+
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex};
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
 
 use crate::errors::classify;
 use crate::store::{EmbeddedStore, from_ms, now_ms};
@@ -19,12 +21,15 @@ impl ValueStore for EmbeddedStore {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.shared.writer.begin().await.map_err(classify)?;
-        let mut outcomes = Vec::with_capacity(indexes.len());
-        for &index in indexes {
-            outcomes.push(enqueue_one(&mut tx, index, self.settings().queue_limit).await?);
-        }
-        tx.commit().await.map_err(classify)?;
+        let indexes = indexes.to_vec();
+        let queue_limit = self.settings().queue_limit;
+        let outcomes = self
+            .shared
+            .writes
+            .write(move |connection| {
+                Box::pin(async move { enqueue_all(connection, &indexes, queue_limit).await })
+            })
+            .await?;
         if outcomes.contains(&Enqueued::Added) {
             self.shared.job_added.notify_waiters();
         }
@@ -84,12 +89,11 @@ impl ValueStore for EmbeddedStore {
     }
 
     async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
-        let (jobs, redeliveries): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM jobs), (SELECT redeliveries FROM totals WHERE id = 1)",
-        )
-        .fetch_one(&self.shared.readers)
-        .await
-        .map_err(classify)?;
+        let (jobs, redeliveries): (i64, i64) =
+            sqlx::query_as("SELECT jobs, redeliveries FROM totals WHERE id = 1")
+                .fetch_one(&self.shared.readers)
+                .await
+                .map_err(classify)?;
         Ok(QueueStats {
             jobs: u64::try_from(jobs).unwrap_or(0),
             redeliveries: u64::try_from(redeliveries).unwrap_or(0),
@@ -101,44 +105,177 @@ impl ValueStore for EmbeddedStore {
     }
 }
 
-/// The same decisions, in the same order, as the Redis enqueue script.
-async fn enqueue_one(
-    tx: &mut Transaction<'static, Sqlite>,
-    index: FibIndex,
+/// Queues the indexes as [`decide`] says, in two statements however many there are.
+pub(crate) async fn enqueue_all(
+    connection: &mut SqliteConnection,
+    indexes: &[FibIndex],
     queue_limit: u64,
-) -> Result<Enqueued, BackendError> {
-    let (done, failed, queued, jobs): (bool, bool, bool, i64) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM computed WHERE number = ?1),
-                EXISTS (SELECT 1 FROM failures WHERE number = ?1 AND until > ?2),
-                EXISTS (SELECT 1 FROM jobs WHERE number = ?1),
-                (SELECT count(*) FROM jobs)",
+) -> Result<Vec<Enqueued>, BackendError> {
+    let rows: Vec<(i64, bool, bool, bool, i64)> = sqlx::query_as(
+        "SELECT asked.value,
+                EXISTS (SELECT 1 FROM computed WHERE number = asked.value),
+                EXISTS (SELECT 1 FROM failures WHERE number = asked.value AND until > ?2),
+                EXISTS (SELECT 1 FROM jobs WHERE number = asked.value),
+                (SELECT jobs FROM totals WHERE id = 1)
+         FROM (SELECT DISTINCT value FROM json_each(?1)) AS asked",
     )
-    .bind(to_row(index))
+    .bind(json_array(indexes))
     .bind(now_ms())
-    .fetch_one(&mut **tx)
+    .fetch_all(&mut *connection)
     .await
     .map_err(classify)?;
-    let outcome = if done {
-        Enqueued::AlreadyDone
-    } else if failed {
-        Enqueued::Failed
-    } else if queued {
-        Enqueued::AlreadyQueued
-    } else if u64::try_from(jobs).unwrap_or(0) >= queue_limit {
-        Enqueued::QueueFull
-    } else {
-        sqlx::query("INSERT INTO jobs (number) VALUES (?1)")
-            .bind(to_row(index))
-            .execute(&mut **tx)
+    let jobs = rows
+        .first()
+        .map_or(0, |row| u64::try_from(row.4).unwrap_or(0));
+    let known: HashMap<u64, Known> = rows
+        .into_iter()
+        .map(|(number, done, failed, queued, _)| {
+            let number = u64::try_from(number).unwrap_or(u64::MAX);
+            (
+                number,
+                Known {
+                    done,
+                    failed,
+                    queued,
+                },
+            )
+        })
+        .collect();
+    let outcomes = decide(indexes, &known, jobs, queue_limit);
+    let added: Vec<FibIndex> = indexes
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| **outcome == Enqueued::Added)
+        .map(|(&index, _)| index)
+        .collect();
+    if !added.is_empty() {
+        sqlx::query("INSERT INTO jobs (number) SELECT value FROM json_each(?1) ORDER BY key")
+            .bind(json_array(&added))
+            .execute(&mut *connection)
             .await
             .map_err(classify)?;
-        Enqueued::Added
-    };
-    Ok(outcome)
+    }
+    Ok(outcomes)
+}
+
+/// What the store held of one index before a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known {
+    pub(crate) done: bool,
+    pub(crate) failed: bool,
+    pub(crate) queued: bool,
+}
+
+/// The queue's decision for each index in order, as the Redis enqueue script makes them one
+/// after another: an index queued earlier in the batch is already queued for a later one, and
+/// each added job counts against the limit.
+pub(crate) fn decide(
+    indexes: &[FibIndex],
+    known: &HashMap<u64, Known>,
+    mut jobs: u64,
+    queue_limit: u64,
+) -> Vec<Enqueued> {
+    let mut added = HashSet::new();
+    indexes
+        .iter()
+        .map(|index| {
+            let known = known.get(&index.get()).copied().unwrap_or_default();
+            if known.done {
+                Enqueued::AlreadyDone
+            } else if known.failed {
+                Enqueued::Failed
+            } else if known.queued || added.contains(index) {
+                Enqueued::AlreadyQueued
+            } else if jobs >= queue_limit {
+                Enqueued::QueueFull
+            } else {
+                jobs += 1;
+                added.insert(*index);
+                Enqueued::Added
+            }
+        })
+        .collect()
 }
 
 /// `[7,8,40]`: the indexes as one parameter, read back row by row with `json_each`.
-fn json_array(indexes: &[FibIndex]) -> String {
+pub(crate) fn json_array(indexes: &[FibIndex]) -> String {
     let items: Vec<String> = indexes.iter().map(ToString::to_string).collect();
     format!("[{}]", items.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fibstack_core::IndexPolicy;
+
+    fn indexes(numbers: &[u64]) -> Vec<FibIndex> {
+        let policy = IndexPolicy::new(1_000);
+        numbers
+            .iter()
+            .map(|n| policy.parse_str(&n.to_string()).expect("valid"))
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_decides_as_one_submission_after_another() {
+        let known = HashMap::from([
+            (
+                1,
+                Known {
+                    done: true,
+                    ..Known::default()
+                },
+            ),
+            (
+                2,
+                Known {
+                    failed: true,
+                    ..Known::default()
+                },
+            ),
+            (
+                3,
+                Known {
+                    queued: true,
+                    ..Known::default()
+                },
+            ),
+        ]);
+        assert_eq!(
+            decide(&indexes(&[1, 2, 3, 4, 4, 5, 6]), &known, 1, 3),
+            [
+                Enqueued::AlreadyDone,
+                Enqueued::Failed,
+                Enqueued::AlreadyQueued,
+                Enqueued::Added,
+                Enqueued::AlreadyQueued,
+                Enqueued::Added,
+                Enqueued::QueueFull,
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_beats_failed_beats_queued_beats_full() {
+        let everything = Known {
+            done: true,
+            failed: true,
+            queued: true,
+        };
+        let known = HashMap::from([
+            (7, everything),
+            (
+                8,
+                Known {
+                    failed: true,
+                    queued: true,
+                    done: false,
+                },
+            ),
+        ]);
+        assert_eq!(
+            decide(&indexes(&[7, 8]), &known, 5, 5),
+            [Enqueued::AlreadyDone, Enqueued::Failed]
+        );
+    }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{
-    CachedState, Enqueued, EventSink, JobSource, Lookup, QueueStats, RelayedEvent, SubmissionLog,
-    ValueStore,
+    CachedState, Enqueued, EventSink, Intake, JobSource, Lookup, QueueStats, RelayedEvent,
+    SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
 use std::sync::{Arc, Mutex};
@@ -221,4 +221,135 @@ async fn a_second_store_on_the_same_file_is_refused() {
     let (_first, _events) = open(settings(&dir)).await;
     let second = EmbeddedStore::open(settings(&dir), Arc::new(Heard::default())).await;
     assert!(matches!(second, Err(OpenError::InUse(_))), "{second:?}");
+}
+
+#[tokio::test]
+async fn concurrent_writes_sharing_a_commit_each_see_the_ones_before() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (store, _events) = open(EmbeddedSettings {
+        queue_limit: 1_000,
+        ..settings(&dir)
+    })
+    .await;
+    // Every index twice at once: whichever comes second in a batch must find the first queued.
+    let submissions = (0..400u64).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let outcome = store.enqueue(index(n / 2)).await.expect("queued");
+            store.record(index(n / 2)).await.expect("recorded");
+            (n / 2, outcome)
+        })
+    });
+    let mut outcomes = std::collections::BTreeMap::<u64, Vec<Enqueued>>::new();
+    for submission in submissions {
+        let (n, outcome) = submission.await.expect("a task");
+        outcomes.entry(n).or_default().push(outcome);
+    }
+    for (n, mut seen) in outcomes {
+        seen.sort_by_key(|outcome| format!("{outcome:?}"));
+        assert_eq!(
+            seen,
+            [Enqueued::Added, Enqueued::AlreadyQueued],
+            "index {n}"
+        );
+    }
+    assert_eq!(store.latest(1_000).await.map(|l| l.len()).ok(), Some(400));
+    assert_eq!(
+        store.recent_indexes(1_000).await.map(|l| l.len()).ok(),
+        Some(200)
+    );
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(200));
+}
+
+#[tokio::test]
+async fn submissions_arriving_together_are_decided_in_order_and_a_refused_one_is_not_recorded() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // Room for three jobs; 4 and 5 come too late.
+    let (store, _events) = open(settings(&dir)).await;
+    let submitted = [1, 2, 1, 3, 4, 2, 5].map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move { store.submit(index(n)).await.expect("taken in") })
+    });
+    let mut outcomes = Vec::new();
+    for submission in submitted {
+        outcomes.push(submission.await.expect("a task"));
+    }
+    assert_eq!(
+        outcomes,
+        [
+            Enqueued::Added,
+            Enqueued::Added,
+            Enqueued::AlreadyQueued,
+            Enqueued::Added,
+            Enqueued::QueueFull,
+            Enqueued::AlreadyQueued,
+            Enqueued::QueueFull,
+        ]
+    );
+    assert_eq!(
+        store.latest(10).await.ok(),
+        Some([1, 2, 1, 3, 2].map(index).to_vec())
+    );
+    assert_eq!(
+        store.recent_indexes(10).await.ok(),
+        Some([2, 3, 1].map(index).to_vec())
+    );
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(3));
+}
+
+#[tokio::test]
+async fn a_file_written_by_the_first_schema_keeps_its_history_values_and_jobs() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let settings = settings(&dir);
+    std::fs::create_dir_all(settings.path.parent().expect("a directory")).expect("a directory");
+    {
+        // The file as the first two migrations left it, with a value, a waiting job and history.
+        let mut first = sqlx::migrate!("./migrations");
+        first.migrations = first
+            .migrations
+            .iter()
+            .filter(|migration| migration.version <= 2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&settings.path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options)
+            .await
+            .expect("opens");
+        first.run(&pool).await.expect("the first schema");
+        for statement in [
+            "INSERT INTO submissions (number, submitted_at) VALUES (7, 1), (9, 2), (7, 3)",
+            "INSERT INTO indexes (number, last_submission_id) VALUES (9, 2), (7, 3)",
+            "INSERT INTO computed (number, value, digits, preview, computed_at)
+             VALUES (7, '13', 2, '13', 4)",
+            "INSERT INTO jobs (number) VALUES (9)",
+        ] {
+            sqlx::query(statement).execute(&pool).await.expect("a row");
+        }
+        pool.close().await;
+    }
+    let (store, _events) = open(settings).await;
+    assert_eq!(
+        store.latest(10).await.ok(),
+        Some(vec![index(7), index(9), index(7)])
+    );
+    assert_eq!(
+        store.recent_indexes(10).await.ok(),
+        Some(vec![index(7), index(9)])
+    );
+    assert_eq!(
+        store.lookup(index(7)).await.ok(),
+        Some(Lookup::Value("13".to_owned()))
+    );
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(1));
+    // The kept counts go on from the copied rows: one more job, one more submission.
+    assert_eq!(store.enqueue(index(11)).await.ok(), Some(Enqueued::Added));
+    store.record(index(9)).await.expect("recorded");
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(2));
+    assert_eq!(
+        store.recent_indexes(10).await.ok(),
+        Some(vec![index(9), index(7)])
+    );
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{JobSource, SubmissionLog, ValueStore};
+use fibstack_core::store::{Intake, JobSource, QueueThenRecord, SubmissionLog, ValueStore};
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
@@ -22,6 +22,8 @@ const DATA_FILE: &str = "fibstack.sqlite3";
 /// What the api reads and writes, and where its value events come from.
 #[derive(Debug)]
 pub struct ApiStorage {
+    /// Submissions in: the queue and the record, in one write where one store keeps both.
+    pub intake: Arc<dyn Intake>,
     pub submissions: Arc<dyn SubmissionLog>,
     pub values: Arc<dyn ValueStore>,
     /// Where this process's value events arrive, for its event streams and its list cache.
@@ -39,9 +41,15 @@ impl ApiStorage {
         queue: &QueueSettings,
     ) -> anyhow::Result<ApiStorage> {
         let events = EventHub::new();
+        let submissions: Arc<dyn SubmissionLog> = Arc::new(Submissions::new(postgres.lazy_pool()?));
+        let values: Arc<dyn ValueStore> = Arc::new(redis_values(redis, queue)?);
         Ok(ApiStorage {
-            submissions: Arc::new(Submissions::new(postgres.lazy_pool()?)),
-            values: Arc::new(redis_values(redis, queue)?),
+            intake: Arc::new(QueueThenRecord {
+                values: values.clone(),
+                submissions: submissions.clone(),
+            }),
+            submissions,
+            values,
             relay: Some(EventRelay::new(redis.clone(), events.clone())),
             events,
         })
@@ -134,8 +142,16 @@ impl AllInOneStorage {
             ),
             None => (Arc::new(opened(&embedded)?), None),
         };
+        let intake: Arc<dyn Intake> = match (&storage.submissions, &storage.values) {
+            (None, None) => Arc::new(opened(&embedded)?),
+            _ => Arc::new(QueueThenRecord {
+                values: values.clone(),
+                submissions: submissions.clone(),
+            }),
+        };
         Ok(AllInOneStorage {
             api: ApiStorage {
+                intake,
                 submissions,
                 values,
                 events,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{SubmissionLog, ValueStore};
+use fibstack_core::store::{Intake, SubmissionLog, ValueStore};
 use fibstack_redis::EventRelay;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +25,8 @@ pub struct AppState(Arc<Shared>);
 
 #[derive(Debug)]
 pub struct Shared {
+    /// Where submissions go in: the queue and the record together.
+    pub intake: Arc<dyn Intake>,
     /// The record of submissions: Postgres, or the embedded store.
     pub submissions: Arc<dyn SubmissionLog>,
     /// The queue and the values: Redis, or the embedded store.
@@ -58,6 +60,7 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> (AppState, Option<EventRelay>) {
         let ApiStorage {
+            intake,
             submissions,
             values,
             events,
@@ -69,6 +72,7 @@ impl AppState {
             None => Arc::new(AtomicBool::new(true)),
         };
         let state = AppState::from(Shared {
+            intake,
             submissions,
             values,
             policy,

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fibstack_core::IndexPolicy;
+use fibstack_core::store::{QueueThenRecord, SubmissionLog, ValueStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{RedisConfig, ValueCache};
 use tokio::sync::Semaphore;
@@ -30,11 +31,17 @@ fn state_without_services(schema_ready: bool) -> AppState {
     let redis = RedisConfig::plain("127.0.0.1", 1);
     let connection = redis.shared_connection().expect("a lazy connection");
     let events = super::EventHub::new();
+    let submissions: Arc<dyn SubmissionLog> = Arc::new(Submissions::new(
+        postgres.lazy_pool().expect("no root certificate to read"),
+    ));
+    let values: Arc<dyn ValueStore> = Arc::new(ValueCache::new(connection, 10));
     AppState::from(Shared {
-        submissions: Arc::new(Submissions::new(
-            postgres.lazy_pool().expect("no root certificate to read"),
-        )),
-        values: Arc::new(ValueCache::new(connection, 10)),
+        intake: Arc::new(QueueThenRecord {
+            values: values.clone(),
+            submissions: submissions.clone(),
+        }),
+        submissions,
+        values,
         policy: IndexPolicy::new(1000),
         lists: events.lists(),
         events,

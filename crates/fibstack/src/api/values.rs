@@ -43,13 +43,10 @@ pub async fn submit(
     index: SubmittedIndex,
 ) -> Result<Json<Working>, ApiError> {
     let SubmittedIndex(index) = index;
-    // Queue first: a refused job (Redis down, queue full) leaves no record behind, and a retry
-    // after a Postgres failure finds the job already queued instead of queueing it twice.
-    let outcome = state.values.enqueue(index).await?;
+    let outcome = state.intake.submit(index).await?;
     if outcome == Enqueued::QueueFull {
         return Err(ApiError::QueueFull);
     }
-    state.submissions.record(index).await?;
     // This process's lists change now; other replicas' within FRESH_FOR (see `lists`).
     state.lists.forget();
     let outcome = match outcome {

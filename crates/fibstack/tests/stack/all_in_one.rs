@@ -2,11 +2,14 @@
 //! client it serves itself, its one line about storage — and the same command on Postgres and
 //! Redis when they are configured.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::http::{Reply, get, post_json};
+use crate::support::http::{Reply, get, post_json, try_post_json};
 use crate::support::process::{Service, free_port, wait_for};
 use crate::support::{Backend, StackOptions, TestStack};
 
@@ -45,6 +48,63 @@ fn submissions_values_and_waiting_jobs_survive_a_restart() {
         json!([{"number": 10}, {"number": 12}])
     );
     assert_eq!(stack.submissions_count(), 2);
+}
+
+#[test]
+fn every_answered_submission_survives_the_app_killed_under_load() {
+    // Concurrent submissions share commits: the kill must not take an answered one with it.
+    const CLIENTS: u64 = 8;
+    let mut stack = embedded(1);
+    let url = stack.url("/values");
+    let stop = Arc::new(AtomicBool::new(false));
+    let so_far = Arc::new(AtomicU64::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let (url, stop, so_far) = (url.clone(), stop.clone(), so_far.clone());
+            std::thread::spawn(move || {
+                let mut answered = Vec::new();
+                for index in (client..).step_by(CLIENTS as usize) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match try_post_json(&url, &format!("{{\"index\": {index}}}")) {
+                        Some(200) => {
+                            answered.push(index);
+                            so_far.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Some(status) => panic!("{index} was answered {status}"),
+                        None => break,
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    wait_for("submissions under way", PATIENCE, || {
+        (so_far.load(Ordering::Relaxed) >= 300).then_some(())
+    });
+    stack.api.kill_hard();
+    stop.store(true, Ordering::Relaxed);
+    let answered: Vec<u64> = clients
+        .into_iter()
+        .flat_map(|client| client.join().expect("a client thread"))
+        .collect();
+
+    stack.restart_api(&[]);
+    let kept: HashSet<u64> = get(&stack.url("/values/all?limit=10000"))
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| row["number"].as_u64().expect("a number"))
+        .collect();
+    let lost: Vec<u64> = answered
+        .iter()
+        .copied()
+        .filter(|index| !kept.contains(index))
+        .collect();
+    assert!(answered.len() >= 300, "only {} answered", answered.len());
+    assert!(lost.is_empty(), "answered but lost: {lost:?}");
 }
 
 #[test]

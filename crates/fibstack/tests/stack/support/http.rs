@@ -113,6 +113,18 @@ pub fn post_json_from(source: std::net::IpAddr, url: &str, body: &str) -> Reply 
     )
 }
 
+/// POST JSON to a server that may go away: the status, or `None` when nothing answered (a
+/// request cut short by the server's death was never acknowledged).
+pub fn try_post_json(url: &str, body: &str) -> Option<u16> {
+    client()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .ok()
+        .map(|r| r.status().as_u16())
+}
+
 /// Whether anything answers at all (connection refused or reset counts as no).
 pub fn answers(url: &str) -> Option<u16> {
     client().get(url).send().ok().map(|r| r.status().as_u16())
