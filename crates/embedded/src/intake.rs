@@ -6,13 +6,13 @@
 //! rule), with the queue's decision for it, made in order as if they had come one by one.
 
 use fibstack_core::store::Enqueued;
-use fibstack_core::{BackendError, FibIndex, Service};
+use fibstack_core::{BackendError, FibIndex};
 use sqlx::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::submissions::insert_submissions;
 use crate::values::enqueue_all;
-use crate::writer::GroupWriter;
+use crate::writer::{GroupWriter, store_closed};
 
 /// Submissions in one group, at most.
 const MAX_GROUP: usize = 256;
@@ -45,10 +45,8 @@ impl SubmissionGroups {
         self.queue
             .send(Pending { index, reply })
             .await
-            .map_err(|_| BackendError::unexpected(Service::Sqlite, "the store is closed"))?;
-        answer
-            .await
-            .map_err(|_| BackendError::unexpected(Service::Sqlite, "the store is closed"))?
+            .map_err(|_| store_closed())?;
+        answer.await.map_err(|_| store_closed())?
     }
 }
 

@@ -217,12 +217,18 @@ async fn store_value(
         .await
         .map_err(classify)?;
     }
+    end_job(connection, job).await?;
+    Ok(fresh)
+}
+
+/// Takes the job off the queue, in the transaction that settles it.
+async fn end_job(connection: &mut SqliteConnection, job: i64) -> Result<(), BackendError> {
     sqlx::query("DELETE FROM jobs WHERE id = ?1")
         .bind(job)
-        .execute(&mut *connection)
+        .execute(connection)
         .await
         .map_err(classify)?;
-    Ok(fresh)
+    Ok(())
 }
 
 /// Evicts the oldest values until one of `size` bytes fits in `budget` (a value larger than the
@@ -272,11 +278,7 @@ async fn give_up(
     failure: Option<Failure>,
     now: i64,
 ) -> Result<(), BackendError> {
-    sqlx::query("DELETE FROM jobs WHERE id = ?1")
-        .bind(job)
-        .execute(&mut *connection)
-        .await
-        .map_err(classify)?;
+    end_job(connection, job).await?;
     // Forgotten failures go here, so the table holds only the ones that still count.
     sqlx::query("DELETE FROM failures WHERE until <= ?1")
         .bind(now)

@@ -52,14 +52,14 @@ impl GroupWriter {
             result: None,
             reply,
         });
-        self.queue
-            .send(pending)
-            .await
-            .map_err(|_| BackendError::unexpected(Service::Sqlite, "the store is closed"))?;
-        answer
-            .await
-            .map_err(|_| BackendError::unexpected(Service::Sqlite, "the store is closed"))?
+        self.queue.send(pending).await.map_err(|_| store_closed())?;
+        answer.await.map_err(|_| store_closed())?
     }
+}
+
+/// What a caller hears when the task it handed its write to has stopped.
+pub(crate) fn store_closed() -> BackendError {
+    BackendError::unexpected(Service::Sqlite, "the store is closed")
 }
 
 /// One caller's write, its type erased so writes of every kind share a batch.
