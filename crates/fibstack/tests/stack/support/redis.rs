@@ -225,21 +225,22 @@ impl TestRedis {
             .expect("a master serves the slot of {fib}")
     }
 
-    /// A replica of the master on `master_port`, as the cluster says now.
+    /// A replica of the master on `master_port` whose replication link is up. Right after the
+    /// cluster forms a replica may still be syncing (and a manual failover to it is refused), so
+    /// this waits for one.
     pub fn replica_of(&self, master_port: u16) -> u16 {
-        let nodes = self.cluster_nodes(master_port);
-        let master_id = nodes
-            .lines()
-            .find(|line| line.contains("myself"))
-            .and_then(|line| line.split(' ').next())
-            .expect("the node names itself")
-            .to_owned();
-        nodes
-            .lines()
-            .map(|line| line.split(' ').collect::<Vec<_>>())
-            .find(|fields| fields.get(3) == Some(&master_id.as_str()))
-            .and_then(|fields| fields.get(1)?.split(['@', ':']).nth(1)?.parse().ok())
-            .expect("the master has a replica")
+        let nodes = self.cluster.as_ref().expect("a cluster");
+        let master_line = format!("master_port:{master_port}\r\n");
+        wait_for(
+            "a replica in sync with the master of {fib}",
+            Duration::from_secs(30),
+            || {
+                nodes.iter().map(|node| node.port).find(|&port| {
+                    let info = self.info_replication(port);
+                    info.contains(&master_line) && info.contains("master_link_status:up")
+                })
+            },
+        )
     }
 
     /// Makes the replica on `replica_port` take over from its master (`CLUSTER FAILOVER`).
@@ -254,15 +255,14 @@ impl TestRedis {
             .expect("CLUSTER FAILOVER is accepted");
     }
 
-    fn cluster_nodes(&self, port: u16) -> String {
-        let mut connection = self
-            .client_at(port)
-            .get_connection()
-            .expect("the node is up");
-        redis::cmd("CLUSTER")
-            .arg("NODES")
+    fn info_replication(&self, port: u16) -> String {
+        let Ok(mut connection) = self.client_at(port).get_connection() else {
+            return String::new();
+        };
+        redis::cmd("INFO")
+            .arg("replication")
             .query(&mut connection)
-            .expect("CLUSTER NODES answers")
+            .unwrap_or_default()
     }
 
     fn client_at(&self, port: u16) -> redis::Client {
