@@ -1,29 +1,33 @@
 //! `GET /values/events`: Server-Sent Events, one per change of a value's status.
 //!
 //! Each api replica holds one Redis subscription and fans events out through a broadcast
-//! channel; a client too slow to keep up, or one connected while the subscription was being
-//! re-established, gets a `resync` event telling it to re-read the lists. Value events carry ids,
-//! so a browser that reconnects says so (`Last-Event-ID`); what it missed is not kept, so it
-//! gets a `resync` right after `ready`.
+//! channel (`hub`), as frames rendered once for every stream. A client too slow to keep up, or
+//! one connected while the subscription was being re-established, gets a `resync` event telling
+//! it to re-read the lists. Value events carry ids, so a browser that reconnects says so
+//! (`Last-Event-ID`); what it missed is not kept, so it gets a `resync` right after `ready`.
 
 use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use fibstack_core::store::RelayedEvent;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::error::ApiError;
+use super::hub::resync_frame;
 use super::state::AppState;
 
-/// Comment lines this often keep idle connections open through proxies.
+/// A comment line this often keeps idle connections open through proxies.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// What a disconnected browser waits before reconnecting.
-const RETRY: Duration = Duration::from_secs(2);
+/// `ready`, and what a disconnected browser waits before reconnecting (2 s).
+const READY: &[u8] = b"retry: 2000\nevent: ready\ndata: {}\n\n";
+const KEEP_ALIVE_COMMENT: &[u8] = b":\n\n";
 
 /// Follow value changes as they happen.
 #[utoipa::path(get, path = "/values/events", tag = "values",
@@ -35,42 +39,57 @@ const RETRY: Duration = Duration::from_secs(2);
 pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let slot = state
         .stream_slots
         .clone()
         .try_acquire_owned()
         .map_err(|_| ApiError::TooManyStreams)?;
-    let receiver = state.events.subscribe();
-    let open = OpenStream::new(state.clone(), slot);
-    let mut greeting = vec![Ok(Event::default().event("ready").retry(RETRY).data("{}"))];
+    let mut greeting = vec![Bytes::from_static(READY)];
     if headers.contains_key("last-event-id") {
-        greeting.push(Ok(resync()));
+        greeting.push(resync_frame());
     }
-    let mut sent = 0u64;
-    let changes = BroadcastStream::new(receiver).map(move |item| {
-        let _open = &open; // the slot and the gauge live as long as the stream
-        sent += 1;
-        Ok(to_event(item).id(sent.to_string()))
-    });
-    let events = stream::iter(greeting)
-        .chain(changes)
-        .take_until(state.shutdown.clone().cancelled_owned());
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    let frames = Frames {
+        changes: BroadcastStream::new(state.events.subscribe()),
+        keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+        _open: OpenStream::new(state.clone(), slot),
+    };
+    let body = stream::iter(greeting)
+        .chain(frames)
+        .take_until(state.shutdown.clone().cancelled_owned())
+        .map(Ok::<_, Infallible>);
+    Ok((
+        [
+            (CONTENT_TYPE, "text/event-stream"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
 }
 
-fn to_event(item: Result<RelayedEvent, BroadcastStreamRecvError>) -> Event {
-    match item {
-        Ok(RelayedEvent::Changed(change)) => Event::default()
-            .event("value")
-            .json_data(&change)
-            .unwrap_or_else(|_| resync()),
-        Ok(RelayedEvent::Resync) | Err(BroadcastStreamRecvError::Lagged(_)) => resync(),
-    }
+/// One stream's frames: each event as the hub rendered it, and a comment every
+/// [`KEEP_ALIVE`] (on a fixed beat: moving it on every event cost more than the comments).
+struct Frames {
+    changes: BroadcastStream<Bytes>,
+    keep_alive: tokio::time::Interval,
+    /// The slot and the gauge live as long as the stream.
+    _open: OpenStream,
 }
 
-fn resync() -> Event {
-    Event::default().event("resync").data("{}")
+impl Stream for Frames {
+    type Item = Bytes;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        if let Poll::Ready(change) = self.changes.poll_next_unpin(cx) {
+            // A lagging stream missed events: it re-reads the lists instead.
+            return Poll::Ready(change.map(|frame| frame.unwrap_or_else(|_| resync_frame())));
+        }
+        if self.keep_alive.poll_tick(cx).is_ready() {
+            return Poll::Ready(Some(Bytes::from_static(KEEP_ALIVE_COMMENT)));
+        }
+        Poll::Pending
+    }
 }
 
 /// Holds a stream's slot and counts it in the metrics while it is open.
