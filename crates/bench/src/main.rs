@@ -6,13 +6,19 @@
 //!
 //! `fibstack-bench concurrent`: the same with many clients at once, each with its own event
 //! stream (as browsers have), submitting distinct indexes so each one is computed.
+//!
+//! An event's time is when its bytes arrived, as a page would show the value; the time until the
+//! POST was answered is reported beside it. The clients are tasks on one thread, so the
+//! measuring costs the machine it shares with the stack as little as it can.
 
-use std::io::{BufRead, BufReader};
-use std::sync::mpsc;
+mod events;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+
+use events::Events;
 
 #[derive(Debug, Parser)]
 #[command(about = "Measurement tools for a running fibstack")]
@@ -65,98 +71,129 @@ end
 return 1";
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Latency {
-            api,
-            redis,
-            index,
-            runs,
-            warmup,
-        } => latency(&api, &redis, index, runs, warmup),
-        Command::Concurrent {
-            api,
-            clients,
-            runs,
-            first_index,
-        } => concurrent(&api, clients, runs, first_index),
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match Cli::parse().command {
+            Command::Latency {
+                api,
+                redis,
+                index,
+                runs,
+                warmup,
+            } => latency(&api, &redis, index, runs, warmup).await,
+            Command::Concurrent {
+                api,
+                clients,
+                runs,
+                first_index,
+            } => concurrent(&api, clients, runs, first_index).await,
+        }
+    })
 }
 
-fn concurrent(api: &str, clients: usize, runs: usize, first_index: u64) -> anyhow::Result<()> {
+/// What one submission took: until its event arrived, and until its POST was answered.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    event: Duration,
+    answered: Duration,
+}
+
+async fn concurrent(
+    api: &str,
+    clients: usize,
+    runs: usize,
+    first_index: u64,
+) -> anyhow::Result<()> {
     eprintln!("measuring submit → event with {clients} clients, {runs} submissions each");
-    let workers: Vec<_> = (0..clients)
-        .map(|client| {
+    let http = reqwest::Client::new();
+    let mut streams = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        streams.push(Events::open(&http, &format!("{api}/values/events")).await?);
+    }
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .enumerate()
+        .map(|(client, mut events)| {
+            let http = http.clone();
             let api = api.to_owned();
-            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
-                let events = listen(&format!("{api}/values/events"))?;
-                let http = reqwest::blocking::Client::new();
+            tokio::spawn(async move {
                 let mut samples = Vec::with_capacity(runs);
                 for run in 0..runs {
                     let index = first_index + (run * clients + client) as u64;
-                    samples.push(submit_and_wait(&http, &api, &events, index)?);
+                    samples.push(submit_and_wait(&http, &api, &mut events, index).await?);
                 }
-                Ok(samples)
+                anyhow::Ok(samples)
             })
         })
         .collect();
     let mut samples = Vec::with_capacity(clients * runs);
-    for worker in workers {
-        let client_samples = worker
-            .join()
-            .map_err(|_| anyhow::anyhow!("a client thread panicked"))??;
-        samples.extend(client_samples);
+    for task in tasks {
+        samples.extend(task.await.context("a client task panicked")??);
     }
-    report(&format!("submit → event, {clients} clients"), &mut samples);
+    report(&format!("{clients} clients"), &samples);
     Ok(())
 }
 
-/// Submits `index` and waits for its `done` event on `events`.
-fn submit_and_wait(
-    http: &reqwest::blocking::Client,
+/// Submits `index` and waits for its `done` event.
+async fn submit_and_wait(
+    http: &reqwest::Client,
     api: &str,
-    events: &mpsc::Receiver<String>,
+    events: &mut Events,
     index: u64,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<Sample> {
     let started = Instant::now();
     let reply = http
         .post(format!("{api}/values"))
         .header("Content-Type", "application/json")
         .body(format!("{{\"index\": {index}}}"))
-        .send()?;
-    if !reply.status().is_success() {
+        .send()
+        .await?;
+    let answered = started.elapsed();
+    let status = reply.status();
+    if !status.is_success() {
         bail!(
-            "POST answered {}: {}",
-            reply.status(),
-            reply.text().unwrap_or_default()
+            "POST answered {status}: {}",
+            reply.text().await.unwrap_or_default()
         );
     }
-    loop {
-        let data = events
-            .recv_timeout(Duration::from_secs(10))
-            .with_context(|| format!("no event for index {index} within 10 s"))?;
-        let event: serde_json::Value = serde_json::from_str(&data)?;
-        if event["index"] == index && event["status"] == "done" {
-            return Ok(started.elapsed());
-        }
-    }
+    let arrived = events.done(index).await?;
+    Ok(Sample {
+        event: arrived.saturating_duration_since(started),
+        answered,
+    })
 }
 
-/// One line: the distribution of `samples`.
-fn report(what: &str, samples: &mut [Duration]) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+/// Two lines: the distribution of the events' times, and of the answers'.
+fn report(what: &str, samples: &[Sample]) {
+    let mut events: Vec<Duration> = samples.iter().map(|sample| sample.event).collect();
+    let mut answers: Vec<Duration> = samples.iter().map(|sample| sample.answered).collect();
     println!(
-        "{what}, {} runs: min {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "submit → event, {what}, {} runs: {}",
         samples.len(),
-        ms(at(0.0)),
-        ms(at(0.5)),
-        ms(at(0.9)),
-        ms(at(0.99)),
-        ms(at(1.0))
+        distribution(&mut events)
+    );
+    println!(
+        "submit → POST answered, {what}: {}",
+        distribution(&mut answers)
     );
 }
 
-fn latency(
+fn distribution(samples: &mut [Duration]) -> String {
+    samples.sort();
+    let at = |q: f64| ms(samples[((samples.len() - 1) as f64 * q).round() as usize]);
+    format!(
+        "min {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        at(0.0),
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(1.0)
+    )
+}
+
+async fn latency(
     api: &str,
     redis_url: &str,
     index: u64,
@@ -164,11 +201,12 @@ fn latency(
     warmup: usize,
 ) -> anyhow::Result<()> {
     let mut redis = redis::Client::open(redis_url)?
-        .get_connection()
+        .get_multiplexed_async_connection()
+        .await
         .context("cannot reach Redis")?;
     let evict = redis::Script::new(EVICT);
-    let events = listen(&format!("{api}/values/events"))?;
-    let http = reqwest::blocking::Client::new();
+    let http = reqwest::Client::new();
+    let mut events = Events::open(&http, &format!("{api}/values/events")).await?;
     let mut samples = Vec::with_capacity(runs);
     eprintln!("measuring submit → event for index {index}: {warmup} warm-up runs, then {runs}");
     for run in 0..warmup + runs {
@@ -177,49 +215,18 @@ fn latency(
             .key("{fib}:stored")
             .key("{fib}:cache_bytes")
             .arg(index)
-            .invoke(&mut redis)?;
-        while events.try_recv().is_ok() {} // nothing stale
-        let elapsed = submit_and_wait(&http, api, &events, index)?;
+            .invoke_async(&mut redis)
+            .await?;
+        events.clear(); // nothing stale
+        let sample = submit_and_wait(&http, api, &mut events, index).await?;
         if run >= warmup {
-            samples.push(elapsed);
+            samples.push(sample);
         }
     }
-    report(&format!("submit → event, index {index}"), &mut samples);
+    report(&format!("index {index}"), &samples);
     Ok(())
 }
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-/// Follows an event stream on a thread; yields the data of each `value` event.
-fn listen(url: &str) -> anyhow::Result<mpsc::Receiver<String>> {
-    let response = reqwest::blocking::Client::builder()
-        .build()?
-        .get(url)
-        .send()
-        .context("cannot open the event stream")?;
-    let (sender, receiver) = mpsc::channel();
-    let (ready_sender, ready) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut event = String::new();
-        for line in BufReader::new(response).lines() {
-            let Ok(line) = line else { break };
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_owned();
-                if event == "ready" {
-                    let _ = ready_sender.send(());
-                }
-            } else if let Some(data) = line.strip_prefix("data:")
-                && event == "value"
-                && sender.send(data.trim().to_owned()).is_err()
-            {
-                break;
-            }
-        }
-    });
-    ready
-        .recv_timeout(Duration::from_secs(10))
-        .context("the event stream never said ready")?;
-    Ok(receiver)
 }
