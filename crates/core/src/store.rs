@@ -23,6 +23,8 @@ pub trait SubmissionLog: Send + Sync + std::fmt::Debug {
     async fn record(&self, index: FibIndex) -> Result<(), BackendError>;
     /// The latest `limit` submissions, oldest first (the course's `/values/all`).
     async fn latest(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError>;
+    /// How many submissions were ever recorded (kept by the store, not counted per call).
+    async fn count(&self) -> Result<u64, BackendError>;
     /// The `limit` most recently submitted distinct indexes, newest first.
     async fn recent_indexes(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError>;
     /// Whether the index was ever submitted.

@@ -37,6 +37,15 @@ impl SubmissionLog for EmbeddedStore {
         rows.into_iter().map(from_row).collect()
     }
 
+    /// Kept by a trigger on every insert (`0005_submission_count.sql`).
+    async fn count(&self) -> Result<u64, BackendError> {
+        let count: i64 = sqlx::query_scalar("SELECT submissions FROM totals WHERE id = 1")
+            .fetch_one(&self.shared.readers)
+            .await
+            .map_err(classify)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     async fn recent_indexes(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
         let rows: Vec<i64> = sqlx::query_scalar(
             "SELECT number FROM indexes ORDER BY last_submission_id DESC LIMIT ?1",

@@ -344,10 +344,12 @@ async fn a_file_written_by_the_first_schema_keeps_its_history_values_and_jobs() 
         Some(Lookup::Value("13".to_owned()))
     );
     assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(1));
+    assert_eq!(store.count().await.ok(), Some(3));
     // The kept counts go on from the copied rows: one more job, one more submission.
     assert_eq!(store.enqueue(index(11)).await.ok(), Some(Enqueued::Added));
     store.record(index(9)).await.expect("recorded");
     assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(2));
+    assert_eq!(store.count().await.ok(), Some(4));
     assert_eq!(
         store.recent_indexes(10).await.ok(),
         Some(vec![index(9), index(7)])

@@ -66,6 +66,15 @@ impl SubmissionLog for Submissions {
         rows.into_iter().map(|n| self.index_from_row(n)).collect()
     }
 
+    /// Kept by a trigger on every insert (`0003_submission_count.sql`).
+    async fn count(&self) -> Result<u64, BackendError> {
+        let count: i64 = sqlx::query_scalar("SELECT submissions FROM submission_count")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// The `limit` most recently submitted distinct indexes, newest first.
     async fn recent_indexes(&self, limit: u32) -> Result<Vec<FibIndex>, BackendError> {
         let rows: Vec<i64> = sqlx::query_scalar(

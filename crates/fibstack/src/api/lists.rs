@@ -28,11 +28,24 @@ pub enum List {
     Summaries,
 }
 
+/// A list answer as it is sent: its JSON, and for `/values/all` how many submissions there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub body: Bytes,
+    pub total: Option<u64>,
+}
+
+impl Answer {
+    pub fn json(body: Bytes) -> Answer {
+        Answer { body, total: None }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     generation: u64,
     stored: Instant,
-    body: Bytes,
+    answer: Answer,
 }
 
 #[derive(Debug)]
@@ -64,7 +77,7 @@ impl ListCache {
     }
 
     /// A kept answer that is still current.
-    pub fn get(&self, list: List, limit: u32) -> Option<Bytes> {
+    pub fn get(&self, list: List, limit: u32) -> Option<Answer> {
         let generation = self.generation();
         let entries = self
             .entries
@@ -75,13 +88,13 @@ impl ListCache {
             .filter(|entry| {
                 entry.generation == generation && entry.stored.elapsed() < self.fresh_for
             })
-            .map(|entry| entry.body.clone())
+            .map(|entry| entry.answer.clone())
     }
 
     /// Keeps an answer computed from data read after `generation` was taken; an answer
     /// computed while something changed is not kept.
-    pub fn put(&self, list: List, limit: u32, generation: u64, body: Bytes) {
-        if body.len() > MAX_BODY || generation != self.generation() {
+    pub fn put(&self, list: List, limit: u32, generation: u64, answer: Answer) {
+        if answer.body.len() > MAX_BODY || generation != self.generation() {
             return;
         }
         let mut entries = self
@@ -96,7 +109,7 @@ impl ListCache {
             Entry {
                 generation,
                 stored: Instant::now(),
-                body,
+                answer,
             },
         );
     }
@@ -113,12 +126,16 @@ impl ListCache {
 mod tests {
     use super::*;
 
+    fn empty() -> Answer {
+        Answer::json(Bytes::from_static(b"[]"))
+    }
+
     #[test]
     fn an_answer_is_served_again_until_something_changes() {
         let cache = ListCache::default();
         let generation = cache.generation();
-        cache.put(List::All, 10, generation, Bytes::from_static(b"[]"));
-        assert_eq!(cache.get(List::All, 10), Some(Bytes::from_static(b"[]")));
+        cache.put(List::All, 10, generation, empty());
+        assert_eq!(cache.get(List::All, 10), Some(empty()));
         assert_eq!(cache.get(List::All, 11), None, "per limit");
         assert_eq!(cache.get(List::Current, 10), None, "per list");
         cache.forget();
@@ -130,22 +147,27 @@ mod tests {
         let cache = ListCache::default();
         let before = cache.generation();
         cache.forget(); // an event arrives while the answer is being computed
-        cache.put(List::All, 10, before, Bytes::from_static(b"[]"));
+        cache.put(List::All, 10, before, empty());
         assert_eq!(cache.get(List::All, 10), None);
     }
 
     #[test]
     fn answers_expire_and_stay_few_and_small() {
         let cache = ListCache::new(Duration::from_millis(20));
-        cache.put(List::All, 1, 0, Bytes::from_static(b"[]"));
+        cache.put(List::All, 1, 0, empty());
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(cache.get(List::All, 1), None, "expired");
 
-        cache.put(List::All, 1, 0, Bytes::from(vec![b'1'; MAX_BODY + 1]));
+        cache.put(
+            List::All,
+            1,
+            0,
+            Answer::json(Bytes::from(vec![b'1'; MAX_BODY + 1])),
+        );
         assert_eq!(cache.get(List::All, 1), None, "too large to keep");
 
         for limit in 0..=MAX_ENTRIES as u32 {
-            cache.put(List::Summaries, limit, 0, Bytes::from_static(b"[]"));
+            cache.put(List::Summaries, limit, 0, empty());
         }
         let kept = cache
             .entries

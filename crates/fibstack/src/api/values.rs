@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fibstack_core::FibIndex;
@@ -18,7 +18,7 @@ use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
 use super::extract::{Limit, SubmittedIndex};
-use super::lists::List;
+use super::lists::{Answer, List};
 use super::metrics::OutcomeLabels;
 use super::state::AppState;
 
@@ -63,26 +63,41 @@ pub async fn submit(
     Ok(Json(Working { working: true }))
 }
 
+/// How many submissions there are in all, beside `/values/all`'s latest ones.
+pub const TOTAL_COUNT: &str = "x-total-count";
+
 /// The latest submissions, oldest first (the course's `SELECT number FROM values`).
 #[utoipa::path(get, path = "/values/all", tag = "values",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "How many of the latest submissions (default 1000)")),
-    responses((status = 200, body = [SubmittedNumber]), (status = 400, description = "A limit out of range", body = fibstack_core::http::ErrorBody), (status = 503, body = fibstack_core::http::ErrorBody)))]
+    responses(
+        (status = 200, body = [SubmittedNumber],
+         headers(("X-Total-Count" = u64, description = "How many submissions there are in all; the body holds the latest `limit` of them"))),
+        (status = 400, description = "A limit out of range", body = fibstack_core::http::ErrorBody),
+        (status = 503, body = fibstack_core::http::ErrorBody)))]
 pub async fn all(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
 ) -> Result<Response, ApiError> {
-    if let Some(body) = state.lists.get(List::All, limit) {
-        return Ok(json_body(body));
+    if let Some(answer) = state.lists.get(List::All, limit) {
+        return Ok(answered(answer));
     }
     let generation = state.lists.generation();
-    let latest = state.submissions.latest(limit).await?;
+    let (latest, total) =
+        tokio::try_join!(state.submissions.latest(limit), state.submissions.count())?;
     let rows: Vec<SubmittedNumber> = latest
         .into_iter()
         .map(|index| SubmittedNumber {
             number: index.get(),
         })
         .collect();
-    Ok(kept(&state, List::All, limit, generation, &rows))
+    Ok(kept(
+        &state,
+        List::All,
+        limit,
+        generation,
+        &rows,
+        Some(total),
+    ))
 }
 
 /// Serialises an answer, keeps it for the next readers, and answers it.
@@ -91,23 +106,45 @@ fn kept(
     list: List,
     limit: u32,
     generation: u64,
-    answer: &impl serde::Serialize,
+    rows: &impl serde::Serialize,
+    total: Option<u64>,
 ) -> Response {
-    match serde_json::to_vec(answer) {
-        Ok(bytes) => kept_body(state, list, limit, generation, Bytes::from(bytes)),
+    match serde_json::to_vec(rows) {
+        Ok(bytes) => kept_answer(
+            state,
+            list,
+            limit,
+            generation,
+            Answer {
+                body: Bytes::from(bytes),
+                total,
+            },
+        ),
         // Numbers and strings always serialise; should that change, axum answers 500.
-        Err(_) => Json(answer).into_response(),
+        Err(_) => Json(rows).into_response(),
     }
 }
 
 /// Keeps an answer already serialised, and answers it.
-fn kept_body(state: &AppState, list: List, limit: u32, generation: u64, body: Bytes) -> Response {
-    state.lists.put(list, limit, generation, body.clone());
-    json_body(body)
+fn kept_answer(
+    state: &AppState,
+    list: List,
+    limit: u32,
+    generation: u64,
+    answer: Answer,
+) -> Response {
+    state.lists.put(list, limit, generation, answer.clone());
+    answered(answer)
 }
 
-fn json_body(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body).into_response()
+fn answered(answer: Answer) -> Response {
+    let mut response = ([(CONTENT_TYPE, "application/json")], answer.body).into_response();
+    if let Some(total) = answer.total {
+        response
+            .headers_mut()
+            .insert(TOTAL_COUNT, HeaderValue::from(total));
+    }
+    response
 }
 
 /// Values fetched per Redis round trip while streaming `/values/current`: the api holds at most
@@ -123,8 +160,8 @@ pub async fn current(
     State(state): State<AppState>,
     Limit(limit): Limit<1000, 10_000>,
 ) -> Result<Response, ApiError> {
-    if let Some(body) = state.lists.get(List::Current, limit) {
-        return Ok(json_body(body));
+    if let Some(answer) = state.lists.get(List::Current, limit) {
+        return Ok(answered(answer));
     }
     let generation = state.lists.generation();
     let indexes = state.submissions.recent_indexes(limit).await?;
@@ -132,7 +169,13 @@ pub async fn current(
         // One chunk (the course's 40 values): answered whole, and kept.
         let entries = current_entries(&state, &indexes).await?;
         let body = Bytes::from(format!("{{{entries}}}"));
-        return Ok(kept_body(&state, List::Current, limit, generation, body));
+        return Ok(kept_answer(
+            &state,
+            List::Current,
+            limit,
+            generation,
+            Answer::json(body),
+        ));
     }
     let mut chunks: VecDeque<Vec<FibIndex>> =
         indexes.chunks(CURRENT_CHUNK).map(<[_]>::to_vec).collect();
@@ -194,8 +237,8 @@ pub async fn summaries(
     State(state): State<AppState>,
     Limit(limit): Limit<100, 1000>,
 ) -> Result<Response, ApiError> {
-    if let Some(body) = state.lists.get(List::Summaries, limit) {
-        return Ok(json_body(body));
+    if let Some(answer) = state.lists.get(List::Summaries, limit) {
+        return Ok(answered(answer));
     }
     let generation = state.lists.generation();
     let indexes = state.submissions.recent_indexes(limit).await?;
@@ -212,7 +255,14 @@ pub async fn summaries(
         .zip(states)
         .map(|(index, cached)| summary(index, cached))
         .collect();
-    Ok(kept(&state, List::Summaries, limit, generation, &summaries))
+    Ok(kept(
+        &state,
+        List::Summaries,
+        limit,
+        generation,
+        &summaries,
+        None,
+    ))
 }
 
 fn summary(index: FibIndex, cached: CachedState) -> ValueSummary {

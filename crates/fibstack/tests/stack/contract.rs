@@ -96,14 +96,22 @@ fn all_lists_submissions_oldest_first_with_repeats_and_a_limit(backend: Backend)
         get(&stack.url("/values/all")).json(),
         json!([{"number": 3}, {"number": 5}, {"number": 3}, {"number": 8}])
     );
+    let latest_two = get(&stack.url("/values/all?limit=2"));
+    assert_eq!(latest_two.json(), json!([{"number": 3}, {"number": 8}]));
     assert_eq!(
-        get(&stack.url("/values/all?limit=2")).json(),
-        json!([{"number": 3}, {"number": 8}])
+        latest_two.headers["x-total-count"], "4",
+        "the total of all submissions comes beside the latest ones"
+    );
+    assert_eq!(stack.submit(8).status, 200);
+    assert_eq!(
+        get(&stack.url("/values/all?limit=1")).headers["x-total-count"],
+        "5",
+        "counted as they come"
     );
     let bad_limit = get(&stack.url("/values/all?limit=0"));
     assert_eq!(bad_limit.status, 400);
     assert!(bad_limit.error().contains("limit"));
-    assert_eq!(stack.submissions_count(), 4);
+    assert_eq!(stack.submissions_count(), 5);
 }
 
 fn pending_values_say_nothing_yet(backend: Backend) {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::http::{EventStream, answers};
+use crate::support::http::{EventStream, answers, get};
 use crate::support::process::{free_port, wait_for};
 use crate::support::{StackOptions, TestStack};
 
@@ -153,4 +153,47 @@ fn healthcheck_answers_for_the_api_and_for_the_workers_redis() {
     assert!(!check(&stack, &["--redis"]), "Redis is gone");
     stack.api.stop();
     assert!(!check(&stack, &["--port", &port]), "the api is gone");
+}
+
+#[test]
+fn a_database_from_before_the_kept_count_counts_the_submissions_it_had() {
+    let stack = TestStack::start(StackOptions {
+        workers: 0,
+        router: false,
+        ..StackOptions::default()
+    });
+    for index in [7, 9, 7] {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+    // The database as the previous release left it: no kept count, and rows written since.
+    let downgraded = stack
+        .postgres()
+        .psql()
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "DROP TABLE submission_count; DROP FUNCTION count_submissions() CASCADE;
+             DELETE FROM _sqlx_migrations WHERE version = 3;
+             INSERT INTO submissions (number) VALUES (5), (6);",
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        downgraded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&downgraded.stderr)
+    );
+    let migrated = stack.fibstack("migrate").output().expect("fibstack runs");
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    let total = |limit: u32| {
+        get(&stack.url(&format!("/values/all?limit={limit}"))).headers["x-total-count"].clone()
+    };
+    assert_eq!(total(1), "5", "every row counted once, by the migration");
+    assert_eq!(stack.submit(8).status, 200);
+    assert_eq!(total(2), "6", "and the next one by the trigger");
 }
