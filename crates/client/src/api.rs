@@ -1,7 +1,7 @@
 //! Typed calls to the api, through the router under `/api`. Every failure becomes a sentence.
 
 use fibstack_core::FibIndex;
-use fibstack_core::http::{ErrorBody, Limits, SubmittedNumber, ValueSummary};
+use fibstack_core::http::{ErrorBody, Limits, SubmittedNumber, ValueDetail, ValueSummary};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -40,7 +40,7 @@ async fn refusal(response: Response) -> Failure {
     }
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+async fn get(path: &str) -> Result<Response, Failure> {
     let response = Request::get(&format!("{API}{path}"))
         .send()
         .await
@@ -48,7 +48,11 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
     if !response.ok() {
         return Err(refusal(response).await);
     }
-    response.json().await.map_err(unreadable)
+    Ok(response)
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, Failure> {
+    get(path).await?.json().await.map_err(unreadable)
 }
 
 /// The server's own limits, for checking input by its rules.
@@ -56,15 +60,35 @@ pub async fn limits() -> Result<Limits, Failure> {
     get_json("/limits").await
 }
 
-/// Every submission, oldest first.
-pub async fn seen() -> Result<Vec<u64>, Failure> {
-    let rows: Vec<SubmittedNumber> = get_json("/values/all").await?;
-    Ok(rows.into_iter().map(|row| row.number).collect())
+/// The latest `limit` submissions, oldest first, and how many there are in all.
+pub async fn seen(limit: u32) -> Result<(Vec<u64>, u64), Failure> {
+    let response = get(&format!("/values/all?limit={limit}")).await?;
+    let total = response
+        .headers()
+        .get("x-total-count")
+        .and_then(|total| total.parse().ok());
+    let rows: Vec<SubmittedNumber> = response.json().await.map_err(unreadable)?;
+    let numbers: Vec<u64> = rows.into_iter().map(|row| row.number).collect();
+    let total = total.unwrap_or(numbers.len() as u64);
+    Ok((numbers, total))
 }
 
-/// The recently submitted indexes with their status and a preview, newest first.
-pub async fn summaries() -> Result<Vec<ValueSummary>, Failure> {
-    get_json("/values").await
+/// The `limit` most recently submitted indexes with their status and a preview, newest first.
+pub async fn summaries(limit: u32) -> Result<Vec<ValueSummary>, Failure> {
+    get_json(&format!("/values?limit={limit}")).await
+}
+
+/// One index's status and whole value; `None` if it was never submitted.
+pub async fn detail(index: u64) -> Result<Option<ValueDetail>, Failure> {
+    let response = Request::get(&format!("{API}/values/{index}"))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    match response.status() {
+        404 => Ok(None),
+        _ if response.ok() => response.json().await.map(Some).map_err(unreadable),
+        _ => Err(refusal(response).await),
+    }
 }
 
 pub async fn submit(index: FibIndex) -> Result<(), Failure> {

@@ -4,7 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::model::{Shown, grouped, shown};
+use crate::model::{Looked, SEEN_SHOWN, Shown, grouped, shown, shown_detail};
 use crate::route::{Link, Page, page_for, provide_current_path};
 use crate::save;
 use crate::store::{Events, Store};
@@ -126,12 +126,24 @@ pub fn Trouble() -> impl IntoView {
     }
 }
 
+/// The seed's list of submissions: the most recent, with how many there are and the rest on
+/// demand.
 #[component]
 pub fn SeenIndexes() -> impl IntoView {
     let store = store();
+    let all = move || store.board.with(|board| board.seen_limit > SEEN_SHOWN);
     view! {
         <h3>"Indexes I have seen:"</h3>
         <p class="seen">{move || store.board.with(|board| board.seen_line())}</p>
+        <Show when=move || store.board.with(|board| board.seen_is_cut())>
+            <p class="seen-count">
+                {move || store.board.with(|board| board.seen_count())}
+                " "
+                <button type="button" on:click=move |_| store.show_all_seen(!all())>
+                    {move || if all() { "Show fewer" } else { "Show all" }}
+                </button>
+            </p>
+        </Show>
     }
 }
 
@@ -140,6 +152,7 @@ pub fn CalculatedValues() -> impl IntoView {
     let store = store();
     view! {
         <h3>"Calculated Values:"</h3>
+        <LookUp />
         <ul class="values">
             // Keyed by everything a line shows: a line whose row changed is drawn anew, never
             // patched in place from another row's line.
@@ -149,13 +162,25 @@ pub fn CalculatedValues() -> impl IntoView {
                 children=|row| view! { <ValueLine index=row.index shown=shown(&row) /> }
             />
         </ul>
+        <Show when=move || store.board.with(|board| board.more_values())>
+            <button type="button" class="more" on:click=move |_| store.show_more_values()>
+                "Show more"
+            </button>
+        </Show>
     }
 }
 
 /// `For index 7 I calculated 13`, or the shortened value with copy and download.
 #[component]
 pub fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
-    let result = match shown {
+    view! {
+        <li data-index=index>"For index " {index} " I calculated " {calculated(index, shown)}</li>
+    }
+}
+
+/// What comes after "I calculated": the value, shortened with its actions, or its status.
+fn calculated(index: u64, shown: Shown) -> AnyView {
+    match shown {
         Shown::Whole(value) => view! { <span class="value">{value}</span> }.into_any(),
         Shown::Shortened { preview, digits } => view! {
             <span class="value">{preview}</span>
@@ -168,9 +193,60 @@ pub fn ValueLine(index: u64, shown: Shown) -> impl IntoView {
         Shown::Failed => {
             view! { <span class="failed">"nothing: it failed, try again later"</span> }.into_any()
         }
+    }
+}
+
+/// One index found among all that were ever submitted, however long ago: its value, status
+/// and digits, kept current while it is pending.
+#[component]
+pub fn LookUp() -> impl IntoView {
+    let store = store();
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        match store
+            .policy
+            .get_untracked()
+            .parse_str(&text.get_untracked())
+        {
+            Err(error) => problem.set(Some(sentence(&error.to_string()))),
+            Ok(index) => {
+                problem.set(None);
+                store.look_up(index.get());
+            }
+        }
     };
     view! {
-        <li data-index=index>"For index " {index} " I calculated " {result}</li>
+        <form class="lookup-form" on:submit=on_submit novalidate>
+            <label for="lookup">"Look up an index:"</label>
+            <input
+                id="lookup"
+                name="lookup"
+                inputmode="numeric"
+                autocomplete="off"
+                prop:value=move || text.get()
+                on:input=move |event| text.set(event_target_value(&event))
+            />
+            <button type="submit">"Look up"</button>
+        </form>
+        <p class="lookup-result" role="status">
+            {move || match (problem.get(), store.looked_up.get()) {
+                (Some(problem), _) => view! { <span class="failed">{problem}</span> }.into_any(),
+                (None, Some(Looked::Value(detail))) => view! {
+                    "For index " {detail.index} " I calculated "
+                    {calculated(detail.index, shown_detail(&detail))}
+                }
+                .into_any(),
+                (None, Some(Looked::NeverSubmitted(index))) => {
+                    view! { "Index " {index} " was never submitted." }.into_any()
+                }
+                (None, Some(Looked::Trouble(trouble))) => {
+                    view! { <span class="failed">{trouble}</span> }.into_any()
+                }
+                (None, None) => ().into_any(),
+            }}
+        </p>
     }
 }
 

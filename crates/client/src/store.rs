@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::events::{self, Change};
-use crate::model::Board;
+use crate::model::{Board, Looked};
 
 /// Where the page's event stream stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct Store {
     pub events: RwSignal<Events>,
     /// The server's rules for an index; the default limit until it has said otherwise.
     pub policy: RwSignal<IndexPolicy>,
+    /// The index last looked up, kept current by events.
+    pub looked_up: RwSignal<Option<Looked>>,
     /// A refresh is running; another one asked for meanwhile runs right after it, once.
     refreshing: RwSignal<bool>,
     again: RwSignal<bool>,
@@ -52,6 +54,7 @@ impl Store {
             trouble: RwSignal::new(None),
             events: RwSignal::new(Events::Connecting),
             policy: RwSignal::new(IndexPolicy::default()),
+            looked_up: RwSignal::new(None),
             refreshing: RwSignal::new(false),
             again: RwSignal::new(false),
         }
@@ -68,6 +71,12 @@ impl Store {
         events::follow(move |change| match change {
             Change::Value(event) => {
                 self.board.update(|board| board.apply(&event, now_ms()));
+                let about_it = self.looked_up.with_untracked(|looked| {
+                    looked.as_ref().is_some_and(|l| l.is_about(event.index))
+                });
+                if about_it {
+                    self.look_up(event.index);
+                }
                 self.refresh();
             }
             Change::Resync => {
@@ -88,12 +97,17 @@ impl Store {
         spawn_local(async move {
             loop {
                 self.again.set(false);
-                match read_both().await {
-                    Ok((seen, values)) => {
+                let limits = self
+                    .board
+                    .with_untracked(|board| (board.seen_limit, board.values_limit));
+                match read_both(limits).await {
+                    Ok(((seen, total), values)) => {
                         let mut waiting = false;
-                        self.board
-                            .update(|board| waiting = board.listed(seen, values, now_ms()));
+                        self.board.update(|board| {
+                            waiting = board.listed(seen, total, values, now_ms());
+                        });
                         self.trouble.set(None);
+                        mark_first_values(self.board);
                         if waiting {
                             // Rows heard of that the lists do not show yet: look again soon.
                             set_timeout(move || self.refresh(), RELIST_AFTER);
@@ -106,6 +120,29 @@ impl Store {
                 }
             }
             self.refreshing.set(false);
+        });
+    }
+
+    /// Shows every submission the server lists at once, or only the most recent again.
+    pub fn show_all_seen(self, all: bool) {
+        self.board.update(|board| board.show_all_seen(all));
+        self.refresh();
+    }
+
+    /// One more page of values.
+    pub fn show_more_values(self) {
+        self.board.update(Board::show_more_values);
+        self.refresh();
+    }
+
+    /// Asks for one index's value and status; the answer stays current with its events.
+    pub fn look_up(self, index: u64) {
+        spawn_local(async move {
+            self.looked_up.set(Some(match api::detail(index).await {
+                Ok(Some(detail)) => Looked::Value(detail),
+                Ok(None) => Looked::NeverSubmitted(index),
+                Err(failure) => Looked::Trouble(failure.0),
+            }));
         });
     }
 
@@ -130,9 +167,35 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-async fn read_both() -> Result<(Vec<u64>, Vec<fibstack_core::http::ValueSummary>), api::Failure> {
+type Lists = ((Vec<u64>, u64), Vec<fibstack_core::http::ValueSummary>);
+
+async fn read_both((seen_limit, values_limit): (u32, u32)) -> Result<Lists, api::Failure> {
     // One after the other: two small reads on a warm connection, and no join machinery in the bundle.
-    Ok((api::seen().await?, api::summaries().await?))
+    Ok((
+        api::seen(seen_limit).await?,
+        api::summaries(values_limit).await?,
+    ))
+}
+
+/// Marks (User Timing, `fibstack:first-values`) when the first value lines are on the page, so
+/// a browser's tools, and the end-to-end test, can tell how long the page took to be useful.
+fn mark_first_values(board: RwSignal<Board>) {
+    const MARK: &str = "fibstack:first-values";
+    if board.with_untracked(|board| board.values.is_empty()) {
+        return;
+    }
+    let Some(performance) = web_sys::window().and_then(|window| window.performance()) else {
+        return;
+    };
+    if performance.get_entries_by_name(MARK).length() > 0 {
+        return;
+    }
+    // After the lines are drawn: the next frame runs once the DOM has taken the update.
+    request_animation_frame(move || {
+        if performance.get_entries_by_name(MARK).length() == 0 {
+            let _ = performance.mark(MARK);
+        }
+    });
 }
 
 impl Default for Store {

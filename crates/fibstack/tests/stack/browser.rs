@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::support::browser::{Chromedriver, exists, submit_index, wait_for_text};
+use crate::support::browser::{Chromedriver, click, count, exists, submit_index, wait_for_text};
 use crate::support::nginx::client_root;
 use crate::support::{Backend, StackOptions, TestStack};
 
@@ -327,6 +327,104 @@ fn the_page_reconnects_by_itself_after_the_api_restarts() {
         })
         .await;
         browser.close().await.expect("close");
+    });
+}
+
+#[test]
+fn ten_thousand_submissions_make_a_short_page_that_opens_quickly_and_finds_any_index() {
+    const SUBMITTED: u64 = 10_000;
+    let stack = stack_with_client();
+    stack.submit_many(0..SUBMITTED);
+    crate::support::process::wait_for("every value computed", Duration::from_secs(180), || {
+        (stack.redis().queue_length() == 0).then_some(())
+    });
+    on_page(&stack, "/", async |browser| {
+        let started = browser
+            .execute(
+                "return new Promise(done => { const seen = () => \
+                   performance.getEntriesByName('fibstack:first-values').length \
+                     ? done(performance.getEntriesByName('fibstack:first-values')[0].startTime) \
+                     : setTimeout(seen, 5); seen(); })",
+                vec![],
+            )
+            .await
+            .expect("the page marks its first value lines");
+        let elements = || async {
+            browser
+                .execute("return document.getElementsByTagName('*').length", vec![])
+                .await
+                .expect("script")
+                .as_u64()
+                .expect("a count")
+        };
+        let first_elements = elements().await;
+        eprintln!(
+            "after {SUBMITTED} submissions: the first value lines after {:.0} ms, {first_elements} elements",
+            started.as_f64().expect("milliseconds")
+        );
+
+        // Indexes I have seen: the most recent (the submissions came over several connections,
+        // so in no set order), and how many there are.
+        let numbers = |text: &str| -> Vec<u64> {
+            text.split(", ")
+                .map(|n| n.parse().expect("a number"))
+                .collect()
+        };
+        let seen = wait_for_text(browser, ".seen", PATIENCE, |text| !text.is_empty()).await;
+        assert_eq!(numbers(&seen).len(), 20, "{seen}");
+        let counted = wait_for_text(browser, ".seen-count", PATIENCE, |_| true).await;
+        assert!(
+            counted.contains("The 20 most recent of 10,000."),
+            "{counted}"
+        );
+        browser.set_window_size(900, 1400).await.expect("a size");
+        let screenshot = browser.screenshot().await.expect("a screenshot");
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("calculator-10000.png");
+        std::fs::write(&path, screenshot).expect("the screenshot is saved");
+        eprintln!("screenshot: {}", path.display());
+        // Calculated Values: one page, then another on demand.
+        assert_eq!(count(browser, ".values li").await, 20);
+        assert!(first_elements < 250, "{first_elements} elements");
+        click(browser, ".more").await;
+        wait_for_text(browser, ".values li:nth-child(40)", PATIENCE, |text| {
+            text.starts_with("For index ")
+        })
+        .await;
+        assert_eq!(count(browser, ".values li").await, 40);
+        // Every submission on demand, as one line of text: the page grows by no element.
+        let before = elements().await;
+        click(browser, ".seen-count button").await;
+        let all = wait_for_text(browser, ".seen", PATIENCE, |text| {
+            text.len() > seen.len() * 10
+        })
+        .await;
+        let mut all = numbers(&all);
+        all.sort_unstable();
+        assert_eq!(all, (0..SUBMITTED).collect::<Vec<_>>());
+        wait_for_text(browser, ".seen-count", PATIENCE, |text| {
+            text.contains("All 10,000.")
+        })
+        .await;
+        assert_eq!(elements().await, before, "still bounded");
+
+        // Any index, however old: its value, status and digits.
+        for (index, says) in [
+            ("1234", "(258 digits)"),
+            ("7", "For index 7 I calculated 13"),
+            ("20000", "Index 20000 was never submitted."),
+        ] {
+            let field = browser
+                .find(Locator::Css("#lookup"))
+                .await
+                .expect("the lookup field");
+            field.clear().await.expect("clear");
+            field.send_keys(index).await.expect("typing");
+            click(browser, ".lookup-form button[type=submit]").await;
+            wait_for_text(browser, ".lookup-result", PATIENCE, |text| {
+                text.contains(says)
+            })
+            .await;
+        }
     });
 }
 

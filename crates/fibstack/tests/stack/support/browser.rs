@@ -122,3 +122,22 @@ pub async fn submit_index(browser: &Client, text: &str) {
         .await
         .expect("click");
 }
+
+/// Clicks the element `css` finds.
+pub async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} to click: {error}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// How many elements `css` finds.
+pub async fn count(browser: &Client, css: &str) -> usize {
+    browser
+        .find_all(Locator::Css(css))
+        .await
+        .map_or(0, |found| found.len())
+}

@@ -325,6 +325,35 @@ impl TestStack {
         http::post_json(&self.url("/values"), &format!("{{\"index\": \"{index}\"}}"))
     }
 
+    /// Submits every index in `indexes` straight to the api (no router, so no rate limit),
+    /// over a few connections at once.
+    pub fn submit_many(&self, indexes: std::ops::Range<u64>) {
+        const CONNECTIONS: usize = 8;
+        let url = self.api_url("/values");
+        let all: Vec<u64> = indexes.collect();
+        std::thread::scope(|scope| {
+            for part in all.chunks(all.len().div_ceil(CONNECTIONS).max(1)) {
+                let url = &url;
+                scope.spawn(move || {
+                    let client = reqwest::blocking::Client::new();
+                    for index in part {
+                        let reply = client
+                            .post(url)
+                            .header("Content-Type", "application/json")
+                            .body(format!("{{\"index\": {index}}}"))
+                            .send()
+                            .expect("the api answers");
+                        assert!(
+                            reply.status().is_success(),
+                            "F({index}) was refused: {}",
+                            reply.status()
+                        );
+                    }
+                });
+            }
+        });
+    }
+
     /// Waits until the index is done and returns its detail.
     pub fn wait_done(&self, index: u64, limit: Duration) -> Value {
         let url = self.url(&format!("/values/{index}"));
