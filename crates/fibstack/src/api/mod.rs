@@ -33,6 +33,7 @@ use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use fibstack_core::{BackendError, IndexPolicy};
 use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
@@ -182,6 +183,14 @@ impl Api {
                 .fallback_service(client),
             None => router(state.clone()),
         };
+        // Each response and event goes out as soon as it is written. With Nagle's algorithm on,
+        // an event written while the previous one was still unacknowledged waited for the
+        // router's delayed ACK: up to 40 ms, for one event in six at 64 clients.
+        let listener = listener.tap_io(|connection| {
+            if let Err(error) = connection.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
