@@ -100,6 +100,25 @@ pub trait JobSource: Send + Sync + std::fmt::Debug {
         index: FibIndex,
         decimal: &str,
     ) -> Result<bool, BackendError>;
+    /// The jobs waiting together, up to a batch, waiting as [`JobSource::next`] does for the
+    /// first. Only the last may be large (index `large_from` or more): no job waits in a
+    /// worker's hands behind a long computation. A backend that takes one at a time returns one.
+    async fn next_batch(&mut self, large_from: u64) -> Result<Vec<Job>, BackendError> {
+        let _ = large_from;
+        Ok(self.next().await?.into_iter().collect())
+    }
+    /// [`JobSource::complete`] for several jobs, in one write where the backend can; for each,
+    /// whether it was stored now.
+    async fn complete_many(&self, done: &[Computed]) -> Result<Vec<bool>, BackendError> {
+        let mut stored = Vec::with_capacity(done.len());
+        for computed in done {
+            stored.push(
+                self.complete(&computed.job, computed.index, &computed.decimal)
+                    .await?,
+            );
+        }
+        Ok(stored)
+    }
     /// Gives up on the job: its index shows as failed for a while and the job leaves the queue.
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError>;
     /// A running job not kept alive for this long is delivered again.
@@ -108,6 +127,14 @@ pub trait JobSource: Send + Sync + std::fmt::Debug {
     fn max_deliveries(&self) -> u64;
     /// This worker's name, in logs (and in the Redis consumer group).
     fn worker_name(&self) -> &str;
+}
+
+/// A job and the value computed for it, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Computed {
+    pub job: Job,
+    pub index: FibIndex,
+    pub decimal: String,
 }
 
 /// What [`ValueStore::enqueue`] did.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
-use fibstack_core::store::{Job, JobSource, RelayedEvent};
+use fibstack_core::store::{Computed, Job, JobSource, RelayedEvent};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex};
 use sqlx::SqliteConnection;
@@ -12,6 +12,10 @@ use sqlx::SqliteConnection;
 use crate::errors::classify;
 use crate::store::{EmbeddedStore, duration_ms, now_ms};
 use crate::submissions::to_row;
+
+/// Most jobs claimed at once: as in the Redis queue, small jobs go in batches, so their claims
+/// and their values cost one commit per batch, not per job.
+const BATCH: usize = 32;
 
 /// One worker's handle on the queue.
 #[derive(Debug)]
@@ -31,40 +35,55 @@ impl EmbeddedStore {
 }
 
 impl EmbeddedJobs {
-    /// Claims the oldest job that is waiting or whose claim ran out.
-    async fn claim(&self) -> Result<Option<Job>, BackendError> {
+    /// Claims the oldest jobs that are waiting or whose claim ran out, in one write: up to
+    /// `most`, stopping after the first whose index is `large_from` or more (as the Redis
+    /// queue hands them out).
+    async fn claim(&self, most: usize, large_from: u64) -> Result<Vec<Job>, BackendError> {
         let settings = self.store.settings();
         let now = now_ms();
         let claimed_until = now.saturating_add(duration_ms(settings.reclaim_idle));
-        let row: Option<(i64, i64, i64)> = self
+        let large_from = i64::try_from(large_from).unwrap_or(i64::MAX);
+        let rows: Vec<(i64, i64, i64)> = self
             .store
             .shared
             .writes
             .write(move |connection| {
                 Box::pin(async move {
-                    sqlx::query_as(
-                        "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
-                         WHERE id = (SELECT id FROM jobs
-                                     WHERE claimed_until IS NULL OR claimed_until < ?2
-                                     ORDER BY id LIMIT 1)
-                         RETURNING id, number, deliveries",
-                    )
-                    .bind(claimed_until)
-                    .bind(now)
-                    .fetch_optional(connection)
-                    .await
-                    .map_err(classify)
+                    let mut rows = Vec::new();
+                    while rows.len() < most {
+                        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+                            "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
+                             WHERE id = (SELECT id FROM jobs
+                                         WHERE claimed_until IS NULL OR claimed_until < ?2
+                                         ORDER BY id LIMIT 1)
+                             RETURNING id, number, deliveries",
+                        )
+                        .bind(claimed_until)
+                        .bind(now)
+                        .fetch_optional(&mut *connection)
+                        .await
+                        .map_err(classify)?;
+                        let Some(row) = row else { break };
+                        rows.push(row);
+                        if row.1 >= large_from {
+                            break;
+                        }
+                    }
+                    Ok(rows)
                 })
             })
             .await?;
-        Ok(row.map(|(id, number, deliveries)| Job {
-            id: id.to_string(),
-            index: settings
-                .policy
-                .parse_str(&number.to_string())
-                .map_err(|error| format!("job {number} is not a valid index: {error}")),
-            deliveries: u64::try_from(deliveries).unwrap_or(0),
-        }))
+        Ok(rows
+            .into_iter()
+            .map(|(id, number, deliveries)| Job {
+                id: id.to_string(),
+                index: settings
+                    .policy
+                    .parse_str(&number.to_string())
+                    .map_err(|error| format!("job {number} is not a valid index: {error}")),
+                deliveries: u64::try_from(deliveries).unwrap_or(0),
+            })
+            .collect())
     }
 
     fn announce(&self, index: FibIndex, status: ValueStatus, digits: Option<u64>) {
@@ -82,17 +101,22 @@ impl EmbeddedJobs {
 #[async_trait]
 impl JobSource for EmbeddedJobs {
     async fn next(&mut self) -> Result<Option<Job>, BackendError> {
+        Ok(self.next_batch(0).await?.into_iter().next())
+    }
+
+    async fn next_batch(&mut self, large_from: u64) -> Result<Vec<Job>, BackendError> {
         // Listen before looking, so a job queued in between still wakes this worker.
         let added = self.store.shared.job_added.notified();
         tokio::pin!(added);
         added.as_mut().enable();
-        if let Some(job) = self.claim().await? {
-            return Ok(Some(job));
+        let waiting = self.claim(BATCH, large_from).await?;
+        if !waiting.is_empty() {
+            return Ok(waiting);
         }
         // Stale claims are not announced: the wait is bounded so they are found in time.
         match tokio::time::timeout(self.store.settings().block, added).await {
-            Ok(()) => self.claim().await,
-            Err(_) => Ok(None),
+            Ok(()) => self.claim(BATCH, large_from).await,
+            Err(_) => Ok(Vec::new()),
         }
     }
 
@@ -123,23 +147,48 @@ impl JobSource for EmbeddedJobs {
         index: FibIndex,
         decimal: &str,
     ) -> Result<bool, BackendError> {
-        let digits = digit_count(decimal);
-        let value = NewValue {
-            number: to_row(index),
-            digits: i64::try_from(digits).unwrap_or(i64::MAX),
-            preview: preview(decimal),
+        let done = [Computed {
+            job: job.clone(),
+            index,
             decimal: decimal.to_owned(),
-        };
+        }];
+        Ok(self.complete_many(&done).await?.first() == Some(&true))
+    }
+
+    /// Every value of the batch in one write (one commit), then their events.
+    async fn complete_many(&self, done: &[Computed]) -> Result<Vec<bool>, BackendError> {
+        let values: Vec<(i64, NewValue)> = done
+            .iter()
+            .map(|computed| {
+                let value = NewValue {
+                    number: to_row(computed.index),
+                    digits: i64::try_from(digit_count(&computed.decimal)).unwrap_or(i64::MAX),
+                    preview: preview(&computed.decimal),
+                    decimal: computed.decimal.clone(),
+                };
+                (job_row(&computed.job), value)
+            })
+            .collect();
         let budget = i64::try_from(self.store.settings().cache_budget).unwrap_or(i64::MAX);
-        let id = job_row(job);
         let fresh = self
             .store
             .shared
             .writes
-            .write(move |connection| Box::pin(store_value(connection, id, value, budget)))
+            .write(move |connection| {
+                Box::pin(async move {
+                    let mut fresh = Vec::with_capacity(values.len());
+                    for (job, value) in values {
+                        fresh.push(store_value(&mut *connection, job, value, budget).await?);
+                    }
+                    Ok(fresh)
+                })
+            })
             .await?;
-        if fresh {
-            self.announce(index, ValueStatus::Done, Some(digits));
+        for (computed, &fresh) in done.iter().zip(&fresh) {
+            if fresh {
+                let digits = digit_count(&computed.decimal);
+                self.announce(computed.index, ValueStatus::Done, Some(digits));
+            }
         }
         Ok(fresh)
     }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{
-    CachedState, Enqueued, EventSink, Intake, JobSource, Lookup, QueueStats, RelayedEvent,
-    SubmissionLog, ValueStore,
+    CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueueStats,
+    RelayedEvent, SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
 use std::sync::{Arc, Mutex};
@@ -354,4 +354,56 @@ async fn a_file_written_by_the_first_schema_keeps_its_history_values_and_jobs() 
         store.recent_indexes(10).await.ok(),
         Some(vec![index(9), index(7)])
     );
+}
+
+#[tokio::test]
+async fn jobs_waiting_together_are_taken_and_stored_together_up_to_a_large_one() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (store, events) = open(EmbeddedSettings {
+        queue_limit: 10,
+        ..settings(&dir)
+    })
+    .await;
+    for n in [7, 8, 50_000, 9] {
+        assert_eq!(store.enqueue(index(n)).await.ok(), Some(Enqueued::Added));
+    }
+    let mut first = store.jobs("first".to_owned());
+    let batch = first.next_batch(20_000).await.expect("a read");
+    let taken: Vec<_> = batch.iter().map(|job| job.index.clone()).collect();
+    assert_eq!(
+        taken,
+        [Ok(index(7)), Ok(index(8)), Ok(index(50_000))],
+        "in order, ending with the first large one"
+    );
+    // The job behind the large one is left for another worker.
+    let mut second = store.jobs("second".to_owned());
+    let rest = second.next_batch(20_000).await.expect("a read");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].index, Ok(index(9)));
+
+    let done: Vec<Computed> = batch[..2]
+        .iter()
+        .zip(["13", "21"])
+        .map(|(job, value)| Computed {
+            job: job.clone(),
+            index: job.index.clone().expect("valid"),
+            decimal: value.to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        first.complete_many(&done).await.ok(),
+        Some(vec![true, true])
+    );
+    assert_eq!(events.take().len(), 2, "each value announced");
+    assert_eq!(
+        first.complete_many(&done).await.ok(),
+        Some(vec![false, false]),
+        "stored already: nothing announced again"
+    );
+    assert!(events.take().is_empty());
+    assert_eq!(
+        store.lookup(index(8)).await.ok(),
+        Some(Lookup::Value("21".to_owned()))
+    );
+    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(2));
 }

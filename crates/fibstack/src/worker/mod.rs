@@ -2,10 +2,13 @@
 //! embedded store in the all-in-one process (the same loop, through [`JobSource`]).
 //!
 //! # Shape
-//! [`run`] is the loop; [`step::process`] handles one delivery and returns an [`Outcome`], which
-//! the loop logs. Waiting for a job is a blocking stream read raced against the shutdown token,
-//! never sleep-and-poll. The arithmetic runs on the blocking thread pool, so a long computation
-//! cannot stall the keep-alives that stop other workers from taking the job over.
+//! [`run`] is the loop; [`step::process_batch`] handles the jobs taken together and returns an
+//! [`Outcome`] for each, which the loop logs. Jobs waiting together are taken together, up to
+//! the first large one: small ones are computed in place and stored in one write, so a flood of
+//! small jobs costs a round trip per batch, not two per job. Waiting for a job is a blocking
+//! stream read raced against the shutdown token, never sleep-and-poll. Large computations run
+//! on the blocking thread pool, so they cannot stall the keep-alives that stop other workers
+//! from taking the job over.
 
 mod step;
 
@@ -33,14 +36,15 @@ pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> a
     loop {
         let next = tokio::select! {
             () = shutdown.cancelled() => break,
-            next = jobs.next() => next,
+            next = jobs.next_batch(step::IN_PLACE_BELOW) => next,
         };
         match next {
-            Ok(Some(job)) => {
+            Ok(batch) => {
                 backoff.reset();
-                step::process(jobs.as_ref(), job).await.log();
+                for outcome in step::process_batch(jobs.as_ref(), batch).await {
+                    outcome.log();
+                }
             }
-            Ok(None) => backoff.reset(),
             // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.
             Err(error @ BackendError::Refused { .. }) => {
                 tracing::error!(error = %error_chain(&error), "stopping: the queue refuses this worker");

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use fibstack_core::fib::fibonacci_decimal;
-use fibstack_core::store::{Job, JobSource};
+use fibstack_core::store::{Computed, Job, JobSource};
 use fibstack_core::{BackendError, FibIndex};
 use tracing::Instrument;
 
@@ -58,23 +58,81 @@ impl Outcome {
     }
 }
 
-pub async fn process(jobs: &dyn JobSource, job: Job) -> Outcome {
-    let index = match job.index.clone() {
-        Ok(index) => index,
-        Err(reason) => return fail(jobs, &job, reason).await,
-    };
-    let span = tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
-    process_index(jobs, job, index).instrument(span).await
+/// The jobs of one batch, in order. Small ones are computed in place and stored together; a
+/// large one (the batch's last) is started only once those are stored, so their values are not
+/// held up behind it.
+pub async fn process_batch(jobs: &dyn JobSource, batch: Vec<Job>) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut computed = Vec::new();
+    for job in batch {
+        let index = match checked(jobs, &job) {
+            Ok(index) => index,
+            Err(reason) => {
+                outcomes.push(fail(jobs, &job, reason).await);
+                continue;
+            }
+        };
+        if index.get() < IN_PLACE_BELOW {
+            let started = Instant::now();
+            let decimal = fibonacci_decimal(index);
+            let done = Computed {
+                job,
+                index,
+                decimal,
+            };
+            computed.push((done, started.elapsed()));
+        } else {
+            outcomes.extend(store(jobs, std::mem::take(&mut computed)).await);
+            let span =
+                tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
+            outcomes.push(process_large(jobs, job, index).instrument(span).await);
+        }
+    }
+    outcomes.extend(store(jobs, computed).await);
+    outcomes
 }
 
-async fn process_index(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outcome {
+/// The job's index, or why it is given up on: unreadable, or delivered too many times.
+fn checked(jobs: &dyn JobSource, job: &Job) -> Result<FibIndex, String> {
+    let index = job.index.clone()?;
     let max = jobs.max_deliveries();
     if job.deliveries > max {
-        let reason = format!(
+        return Err(format!(
             "gave up after {max} attempts: each ended without a result (the worker stopped or crashed)"
-        );
-        return fail(jobs, &job, reason).await;
+        ));
     }
+    Ok(index)
+}
+
+/// Stores values computed together (each with the time it took), in one write.
+async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Outcome> {
+    if batch.is_empty() {
+        return Vec::new();
+    }
+    let (computed, elapsed): (Vec<Computed>, Vec<Duration>) = batch.into_iter().unzip();
+    let stored = jobs.complete_many(&computed).await;
+    computed
+        .into_iter()
+        .zip(elapsed)
+        .enumerate()
+        .map(|(n, (done, elapsed))| match &stored {
+            Ok(stored) if stored.get(n) == Some(&false) => {
+                Outcome::AlreadyStored { index: done.index }
+            }
+            Ok(_) => Outcome::Computed {
+                index: done.index,
+                digits: done.decimal.len(),
+                elapsed,
+            },
+            Err(error) => Outcome::NotStored {
+                index: done.index,
+                error: error.for_another_caller(),
+            },
+        })
+        .collect()
+}
+
+async fn process_large(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outcome {
     let started = Instant::now();
     let decimal = match compute_keeping_alive(jobs, &job, index).await {
         Ok(decimal) => decimal,
@@ -93,19 +151,16 @@ async fn process_index(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outco
 }
 
 /// Indexes below this are computed in place: F(20000) takes about 25 µs, less than handing the
-/// work to another thread and back, and short enough not to hold up other tasks.
-const IN_PLACE_BELOW: u64 = 20_000;
+/// work to another thread and back, and short enough not to hold up other tasks. Jobs this
+/// small are also taken and stored in batches.
+pub const IN_PLACE_BELOW: u64 = 20_000;
 
-/// Computes on the blocking pool while refreshing the job's claim at a steady pace; small
-/// indexes in place.
+/// Computes on the blocking pool while refreshing the job's claim at a steady pace.
 async fn compute_keeping_alive(
     jobs: &dyn JobSource,
     job: &Job,
     index: FibIndex,
 ) -> Result<String, String> {
-    if index.get() < IN_PLACE_BELOW {
-        return Ok(fibonacci_decimal(index));
-    }
     let mut computation = tokio::task::spawn_blocking(move || fibonacci_decimal(index));
     // The first refresh is due one period in. An interval's "immediate" first tick still waits
     // for the timer's next millisecond: that wait was most of a mid-sized job's time (1.1 ms of

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::support::http::{EventStream, get};
 use crate::support::process::wait_for;
-use crate::support::slow_job::slow_job_env;
+use crate::support::slow_job::{SLOW_INDEX, slow_job_env};
 use crate::support::{StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -101,6 +101,48 @@ fn two_workers_share_200_jobs_and_compute_each_once() {
         computed.values().all(|&n| n == 1),
         "computed twice: {computed:?}"
     );
+}
+
+#[test]
+fn a_worker_holds_no_job_behind_a_long_computation() {
+    let mut stack = TestStack::start(StackOptions {
+        workers: 0,
+        router: false,
+        env: slow_job_env(),
+        ..StackOptions::default()
+    });
+    // Queued together: two small jobs, the slow one, two more small ones.
+    for index in [1, 2, SLOW_INDEX, 3, 4] {
+        assert_eq!(stack.submit(index).status, 200);
+    }
+    stack.start_worker();
+    // The first worker takes the jobs waiting together, up to the slow one, which it keeps
+    // computing; the two behind it stay in the queue, unclaimed, for any other worker.
+    wait_for(
+        "the first worker to be inside the slow job",
+        PATIENCE,
+        || {
+            let small_ones_done = [1, 2].iter().all(|&index| {
+                get(&stack.url(&format!("/values/{index}"))).json()["status"] == "done"
+            });
+            (small_ones_done && stack.redis().pending_jobs() == 1).then_some(())
+        },
+    );
+    assert_eq!(
+        stack.redis().queue_length(),
+        3,
+        "the slow job and the two after it"
+    );
+    stack.start_worker();
+    for index in [3, 4] {
+        stack.wait_done(index, PATIENCE);
+    }
+    assert_eq!(
+        get(&stack.url(&format!("/values/{SLOW_INDEX}"))).json()["status"],
+        "pending",
+        "the second worker took them while the first still computed"
+    );
+    stack.wait_slow_job_done();
 }
 
 #[test]
