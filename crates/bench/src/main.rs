@@ -10,8 +10,12 @@
 //! An event's time is when its bytes arrived, as a page would show the value; the time until the
 //! POST was answered is reported beside it. The clients are tasks on one thread, so the
 //! measuring costs the machine it shares with the stack as little as it can.
+//!
+//! `fibstack-bench page`: the page in headless Chromium, as a first-time visitor, however many
+//! submissions the stack holds: how soon its first value lines are drawn, and its elements.
 
 mod events;
+mod page;
 
 use std::time::{Duration, Instant};
 
@@ -59,6 +63,15 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         first_index: u64,
     },
+    /// The page's first value lines and its size, loaded in headless Chromium.
+    Page {
+        /// The page through the router, e.g. http://127.0.0.1:3050/
+        #[arg(long)]
+        url: String,
+        /// Page loads, each in a fresh browser.
+        #[arg(long, default_value_t = 5)]
+        loads: usize,
+    },
 }
 
 /// Removes a cached value the way the cache's own eviction does.
@@ -89,6 +102,7 @@ fn main() -> anyhow::Result<()> {
                 runs,
                 first_index,
             } => concurrent(&api, clients, runs, first_index).await,
+            Command::Page { url, loads } => page_figures(&url, loads).await,
         }
     })
 }
@@ -224,6 +238,30 @@ async fn latency(
         }
     }
     report(&format!("index {index}"), &samples);
+    Ok(())
+}
+
+async fn page_figures(url: &str, loads: usize) -> anyhow::Result<()> {
+    let submissions = reqwest::get(format!(
+        "{}/api/values/all?limit=1",
+        url.trim_end_matches('/')
+    ))
+    .await?
+    .headers()
+    .get("x-total-count")
+    .and_then(|total| total.to_str().ok()?.parse::<u64>().ok())
+    .context("the api did not say how many submissions it holds")?;
+    eprintln!("loading the page {loads} times in headless Chromium, each a first visit");
+    let mut measured = page::measure(url, loads).await?;
+    measured.sort_by(|a, b| a.first_values_ms.total_cmp(&b.first_values_ms));
+    let median = measured[measured.len() / 2];
+    println!(
+        "the page with {submissions} submissions, {loads} first visits: first value lines after {:.0} ms (median; {:.0} to {:.0}), {} elements",
+        median.first_values_ms,
+        measured[0].first_values_ms,
+        measured[measured.len() - 1].first_values_ms,
+        median.elements
+    );
     Ok(())
 }
 
