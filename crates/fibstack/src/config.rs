@@ -71,11 +71,17 @@ pub fn port(env: &impl Lookup, default: u16) -> Result<u16, ConfigError> {
     parse_or(env, "PORT", default, "a port number from 0 to 65535")
 }
 
-/// `FIB_WORKERS`: worker loops in the all-in-one process; one per core when unset. 0 runs no
-/// computations: jobs wait in the store for a later start (or for workers elsewhere).
+/// `FIB_WORKERS`: worker loops in the all-in-one process; when unset, one per core but one.
+/// 0 runs no computations: jobs wait in the store for a later start (or for workers elsewhere).
 pub fn workers(env: &impl Lookup) -> Result<usize, ConfigError> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    parse_or(env, "FIB_WORKERS", cores, "a whole number")
+    parse_or(env, "FIB_WORKERS", default_workers(cores), "a whole number")
+}
+
+/// One core is left to answer requests: with a computation on every core, submissions wait
+/// behind the arithmetic (on 2 cores, 0.90 of the POSTs a second that one loop allows).
+fn default_workers(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
 }
 
 /// `HOST`: the address to listen on.
@@ -347,6 +353,16 @@ mod tests {
         assert_eq!(port(&empty, 5000), Ok(5000));
         let queue = queue(&empty).expect("defaults are valid");
         assert_eq!(queue.max_deliveries, 3);
+    }
+
+    #[test]
+    fn workers_leave_a_core_to_the_requests_but_never_none() {
+        assert_eq!(default_workers(1), 1);
+        assert_eq!(default_workers(2), 1);
+        assert_eq!(default_workers(8), 7);
+        assert_eq!(workers(&env(&[("FIB_WORKERS", "0")])), Ok(0));
+        assert_eq!(workers(&env(&[("FIB_WORKERS", "3")])), Ok(3));
+        assert!(workers(&env(&[("FIB_WORKERS", "many")])).is_err());
     }
 
     #[test]

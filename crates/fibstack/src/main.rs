@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// The whole app in one process (the default): client, api and workers on 127.0.0.1:3050.
     ///
-    /// The web client at /, the api under /api, FIB_WORKERS workers (one per core). Data goes
+    /// The web client at /, the api under /api, FIB_WORKERS workers (one per core but one). Data goes
     /// to an embedded SQLite file in FIBSTACK_DATA_DIR, or to Postgres (PGHOST, …) and Redis
     /// (REDIS_HOST, …) when they are set. HOST and PORT change the address.
     All,
