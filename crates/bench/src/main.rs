@@ -242,6 +242,9 @@ async fn latency(
 }
 
 async fn page_figures(url: &str, loads: usize) -> anyhow::Result<()> {
+    if loads == 0 {
+        bail!("--loads must be at least 1: the figure is the median of the loads");
+    }
     let submissions = reqwest::get(format!(
         "{}/api/values/all?limit=1",
         url.trim_end_matches('/')
