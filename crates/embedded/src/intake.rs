@@ -7,7 +7,7 @@
 
 use fibstack_core::store::Enqueued;
 use fibstack_core::{BackendError, FibIndex};
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::submissions::insert_submissions;
@@ -59,7 +59,7 @@ async fn take_in_groups(
     while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
         let indexes: Vec<FibIndex> = group.iter().map(|pending| pending.index).collect();
         let written = writes
-            .write(move |connection| Box::pin(queue_and_record(connection, indexes, queue_limit)))
+            .write(move |connection| queue_and_record(connection, indexes, queue_limit))
             .await;
         match written {
             Ok(outcomes) => {
@@ -78,12 +78,12 @@ async fn take_in_groups(
 }
 
 /// The group's jobs, then its history rows (all but those the full queue refused).
-async fn queue_and_record(
-    connection: &mut SqliteConnection,
+fn queue_and_record(
+    connection: &Connection,
     indexes: Vec<FibIndex>,
     queue_limit: u64,
 ) -> Result<Vec<Enqueued>, BackendError> {
-    let outcomes = enqueue_all(connection, &indexes, queue_limit).await?;
+    let outcomes = enqueue_all(connection, &indexes, queue_limit)?;
     let recorded: Vec<FibIndex> = indexes
         .into_iter()
         .zip(&outcomes)
@@ -91,7 +91,7 @@ async fn queue_and_record(
         .map(|(index, _)| index)
         .collect();
     if !recorded.is_empty() {
-        insert_submissions(connection, recorded).await?;
+        insert_submissions(connection, &recorded)?;
     }
     Ok(outcomes)
 }

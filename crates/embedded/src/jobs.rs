@@ -7,9 +7,9 @@ use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Computed, Job, JobSource, RelayedEvent};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex};
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::errors::classify;
+use crate::errors::classify_write;
 use crate::store::{EmbeddedStore, duration_ms, now_ms};
 use crate::submissions::to_row;
 
@@ -48,29 +48,30 @@ impl EmbeddedJobs {
             .shared
             .writes
             .write(move |connection| {
-                Box::pin(async move {
-                    let mut rows = Vec::new();
-                    while rows.len() < most {
-                        let row: Option<(i64, i64, i64)> = sqlx::query_as(
-                            "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
-                             WHERE id = (SELECT id FROM jobs
-                                         WHERE claimed_until IS NULL OR claimed_until < ?2
-                                         ORDER BY id LIMIT 1)
-                             RETURNING id, number, deliveries",
-                        )
-                        .bind(claimed_until)
-                        .bind(now)
-                        .fetch_optional(&mut *connection)
-                        .await
-                        .map_err(classify)?;
-                        let Some(row) = row else { break };
-                        rows.push(row);
-                        if row.1 >= large_from {
-                            break;
-                        }
+                let mut claim = connection
+                    .prepare_cached(
+                        "UPDATE jobs SET deliveries = deliveries + 1, claimed_until = ?1
+                         WHERE id = (SELECT id FROM jobs
+                                     WHERE claimed_until IS NULL OR claimed_until < ?2
+                                     ORDER BY id LIMIT 1)
+                         RETURNING id, number, deliveries",
+                    )
+                    .map_err(classify_write)?;
+                let mut rows = Vec::new();
+                while rows.len() < most {
+                    let row: Option<(i64, i64, i64)> = claim
+                        .query_row(params![claimed_until, now], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                        })
+                        .optional()
+                        .map_err(classify_write)?;
+                    let Some(row) = row else { break };
+                    rows.push(row);
+                    if row.1 >= large_from {
+                        break;
                     }
-                    Ok(rows)
-                })
+                }
+                Ok(rows)
             })
             .await?;
         Ok(rows
@@ -128,15 +129,11 @@ impl JobSource for EmbeddedJobs {
             .shared
             .writes
             .write(move |connection| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE jobs SET claimed_until = ?1 WHERE id = ?2")
-                        .bind(claimed_until)
-                        .bind(id)
-                        .execute(connection)
-                        .await
-                        .map_err(classify)?;
-                    Ok(())
-                })
+                connection
+                    .prepare_cached("UPDATE jobs SET claimed_until = ?1 WHERE id = ?2")
+                    .and_then(|mut renew| renew.execute([claimed_until, id]))
+                    .map_err(classify_write)?;
+                Ok(())
             })
             .await
     }
@@ -175,13 +172,10 @@ impl JobSource for EmbeddedJobs {
             .shared
             .writes
             .write(move |connection| {
-                Box::pin(async move {
-                    let mut fresh = Vec::with_capacity(values.len());
-                    for (job, value) in values {
-                        fresh.push(store_value(&mut *connection, job, value, budget).await?);
-                    }
-                    Ok(fresh)
-                })
+                values
+                    .into_iter()
+                    .map(|(job, value)| store_value(connection, job, value, budget))
+                    .collect::<Result<Vec<bool>, BackendError>>()
             })
             .await?;
         for (computed, &fresh) in done.iter().zip(&fresh) {
@@ -204,7 +198,7 @@ impl JobSource for EmbeddedJobs {
         self.store
             .shared
             .writes
-            .write(move |connection| Box::pin(give_up(connection, id, failure, now)))
+            .write(move |connection| give_up(connection, id, failure, now))
             .await?;
         if let Ok(index) = job.index {
             self.announce(index, ValueStatus::Failed, None);
@@ -239,44 +233,44 @@ struct NewValue {
 }
 
 /// Stores the value unless it is there already and ends the job; true when it was new.
-async fn store_value(
-    connection: &mut SqliteConnection,
+fn store_value(
+    connection: &Connection,
     job: i64,
     value: NewValue,
     budget: i64,
 ) -> Result<bool, BackendError> {
-    let fresh: bool =
-        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM computed WHERE number = ?1)")
-            .bind(value.number)
-            .fetch_one(&mut *connection)
-            .await
-            .map_err(classify)?;
+    let fresh: bool = connection
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM computed WHERE number = ?1)")
+        .and_then(|mut absent| absent.query_row([value.number], |row| row.get(0)))
+        .map_err(classify_write)?;
     if fresh {
-        evict_for(connection, value.decimal.len(), budget).await?;
-        sqlx::query(
-            "INSERT INTO computed (number, value, digits, preview, computed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(value.number)
-        .bind(value.decimal)
-        .bind(value.digits)
-        .bind(value.preview)
-        .bind(now_ms())
-        .execute(&mut *connection)
-        .await
-        .map_err(classify)?;
+        evict_for(connection, value.decimal.len(), budget)?;
+        connection
+            .prepare_cached(
+                "INSERT INTO computed (number, value, digits, preview, computed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    value.number,
+                    value.decimal,
+                    value.digits,
+                    value.preview,
+                    now_ms()
+                ])
+            })
+            .map_err(classify_write)?;
     }
-    end_job(connection, job).await?;
+    end_job(connection, job)?;
     Ok(fresh)
 }
 
 /// Takes the job off the queue, in the transaction that settles it.
-async fn end_job(connection: &mut SqliteConnection, job: i64) -> Result<(), BackendError> {
-    sqlx::query("DELETE FROM jobs WHERE id = ?1")
-        .bind(job)
-        .execute(connection)
-        .await
-        .map_err(classify)?;
+fn end_job(connection: &Connection, job: i64) -> Result<(), BackendError> {
+    connection
+        .prepare_cached("DELETE FROM jobs WHERE id = ?1")
+        .and_then(|mut delete| delete.execute([job]))
+        .map_err(classify_write)?;
     Ok(())
 }
 
@@ -284,27 +278,29 @@ async fn end_job(connection: &mut SqliteConnection, job: i64) -> Result<(), Back
 /// whole budget is still kept, alone), as the Redis store script does. One oldest row at a
 /// time, through the age index: usually one or two go, and a scan of the whole table per stored
 /// value would grow with the cache.
-async fn evict_for(
-    connection: &mut SqliteConnection,
-    size: usize,
-    budget: i64,
-) -> Result<(), BackendError> {
-    let stored: i64 = sqlx::query_scalar("SELECT value_bytes FROM totals WHERE id = 1")
-        .fetch_one(&mut *connection)
-        .await
-        .map_err(classify)?;
+fn evict_for(connection: &Connection, size: usize, budget: i64) -> Result<(), BackendError> {
+    let stored: i64 = connection
+        .prepare_cached("SELECT value_bytes FROM totals WHERE id = 1")
+        .and_then(|mut totals| totals.query_row([], |row| row.get(0)))
+        .map_err(classify_write)?;
     let mut excess = stored
         .saturating_add(i64::try_from(size).unwrap_or(i64::MAX))
         .saturating_sub(budget);
-    while excess > 0 {
-        let evicted: Option<i64> = sqlx::query_scalar(
+    if excess <= 0 {
+        return Ok(());
+    }
+    let mut evict_oldest = connection
+        .prepare_cached(
             "DELETE FROM computed WHERE number =
                (SELECT number FROM computed ORDER BY computed_at, number LIMIT 1)
              RETURNING digits",
         )
-        .fetch_optional(&mut *connection)
-        .await
-        .map_err(classify)?;
+        .map_err(classify_write)?;
+    while excess > 0 {
+        let evicted: Option<i64> = evict_oldest
+            .query_row([], |row| row.get(0))
+            .optional()
+            .map_err(classify_write)?;
         match evicted {
             Some(digits) => excess -= digits,
             None => break,
@@ -321,27 +317,27 @@ struct Failure {
 }
 
 /// Ends the job and remembers its failure (a job whose index is not valid has none to keep).
-async fn give_up(
-    connection: &mut SqliteConnection,
+fn give_up(
+    connection: &Connection,
     job: i64,
     failure: Option<Failure>,
     now: i64,
 ) -> Result<(), BackendError> {
-    end_job(connection, job).await?;
+    end_job(connection, job)?;
     // Forgotten failures go here, so the table holds only the ones that still count.
-    sqlx::query("DELETE FROM failures WHERE until <= ?1")
-        .bind(now)
-        .execute(&mut *connection)
-        .await
-        .map_err(classify)?;
+    connection
+        .prepare_cached("DELETE FROM failures WHERE until <= ?1")
+        .and_then(|mut forget| forget.execute([now]))
+        .map_err(classify_write)?;
     if let Some(failure) = failure {
-        sqlx::query("INSERT OR REPLACE INTO failures (number, reason, until) VALUES (?1, ?2, ?3)")
-            .bind(failure.number)
-            .bind(failure.reason)
-            .bind(failure.until)
-            .execute(&mut *connection)
-            .await
-            .map_err(classify)?;
+        connection
+            .prepare_cached(
+                "INSERT OR REPLACE INTO failures (number, reason, until) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut remember| {
+                remember.execute(params![failure.number, failure.reason, failure.until])
+            })
+            .map_err(classify_write)?;
     }
     Ok(())
 }

@@ -16,8 +16,9 @@
 //! same transaction) or it is failed; a job whose claim ran out is delivered again. Events go to a
 //! sink (the api's event streams) after the transaction commits, so a reader that gets one can
 //! read the value.
-//! Writes go through one connection (SQLite has one writer anyway), in batches of whatever
-//! arrived during the previous commit, one fsync each (`writer`); reads through a small pool.
+//! Writes go through one connection (SQLite has one writer anyway), owned by one thread, in
+//! batches of whatever arrived during the previous commit, one fsync each (`writer`); reads go
+//! through a small async pool (sqlx), which also applies the schema.
 
 mod errors;
 mod intake;

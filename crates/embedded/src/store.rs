@@ -46,9 +46,8 @@ pub struct EmbeddedStore {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) settings: EmbeddedSettings,
-    /// The only connection that writes: transactions never wait on each other's locks.
-    pub(crate) writer: SqlitePool,
-    /// Every write after opening, committed in batches through `writer`.
+    /// Every write after opening, committed in batches on the thread that owns the only
+    /// connection that writes: transactions never wait on each other's locks.
     pub(crate) writes: GroupWriter,
     /// Submissions, grouped into one write each.
     pub(crate) intake: SubmissionGroups,
@@ -65,6 +64,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The writer's page cache, in SQLite's terms (negative: KiB): 16 MiB at most.
 const WRITER_CACHE_KIB: &str = "-16384";
+
+/// Statements the writer keeps prepared: every one it runs, with room to spare.
+const WRITER_STATEMENTS: usize = 32;
 
 /// Connections that read at the same time as the writer writes (WAL mode allows it).
 const READERS: u32 = 4;
@@ -86,21 +88,19 @@ impl EmbeddedStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
+        // The schema through sqlx's migrator, on a connection closed before the writer opens.
+        let migrating = SqlitePoolOptions::new()
             .max_connections(1)
-            // A file in this process has no connection to lose: a ping per acquire only costs.
-            .test_before_acquire(false)
-            .acquire_timeout(Duration::from_secs(5))
-            // The pages every write touches (the queue, the indexes, their B-trees) stay in
-            // memory past SQLite's default 2 MiB, which a long history outgrows.
-            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE_KIB))
+            .connect_with(options.clone())
             .await
             .map_err(OpenError::Sqlite)?;
-        MIGRATOR.run(&writer).await.map_err(OpenError::Migrate)?;
+        MIGRATOR.run(&migrating).await.map_err(OpenError::Migrate)?;
         sqlx::query("UPDATE jobs SET claimed_until = NULL WHERE claimed_until IS NOT NULL")
-            .execute(&writer)
+            .execute(&migrating)
             .await
             .map_err(OpenError::Sqlite)?;
+        migrating.close().await;
+        let writes = GroupWriter::start(open_writer(&settings.path)?).map_err(OpenError::Thread)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
             .test_before_acquire(false)
@@ -108,14 +108,12 @@ impl EmbeddedStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(OpenError::Sqlite)?;
-        let writes = GroupWriter::start(writer.clone());
         let intake = SubmissionGroups::start(writes.clone(), settings.queue_limit);
         Ok(EmbeddedStore {
             shared: Arc::new(Shared {
                 settings,
                 writes,
                 intake,
-                writer,
                 readers,
                 job_added: Notify::new(),
                 events,
@@ -131,7 +129,7 @@ impl EmbeddedStore {
     /// Closes the connections, finishing the write-ahead log into the file.
     pub async fn close(&self) {
         self.shared.readers.close().await;
-        self.shared.writer.close().await;
+        self.shared.writes.close().await;
     }
 
     pub(crate) fn settings(&self) -> &EmbeddedSettings {
@@ -161,8 +159,33 @@ pub enum OpenError {
     InUse(PathBuf),
     #[error("cannot open the SQLite file")]
     Sqlite(#[source] sqlx::Error),
+    #[error("cannot open the SQLite file for writing")]
+    Writer(#[source] rusqlite::Error),
+    #[error("cannot start the thread that writes the SQLite file")]
+    Thread(#[source] std::io::Error),
     #[error("cannot bring the SQLite file's schema up to date")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// The connection the writer thread owns, set up as sqlx sets up the readers.
+fn open_writer(path: &Path) -> Result<rusqlite::Connection, OpenError> {
+    let connection = rusqlite::Connection::open(path).map_err(OpenError::Writer)?;
+    connection
+        .busy_timeout(Duration::from_secs(5))
+        .map_err(OpenError::Writer)?;
+    // Each commit reaches the disk before the request is answered. The pages every write
+    // touches (the queue, the indexes, their B-trees) stay in memory past SQLite's default
+    // 2 MiB, which a long history outgrows.
+    connection
+        .execute_batch(&format!(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = {WRITER_CACHE_KIB};"
+        ))
+        .map_err(OpenError::Writer)?;
+    connection.set_prepared_statement_cache_capacity(WRITER_STATEMENTS);
+    Ok(connection)
 }
 
 fn lock_file(path: &Path) -> Result<File, OpenError> {

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use fibstack_core::store::{Enqueued, Intake, SubmissionLog};
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, params};
 
-use crate::errors::classify;
+use crate::errors::{classify, classify_write};
 use crate::store::{EmbeddedStore, now_ms};
 use crate::values::json_array;
 
@@ -20,7 +20,7 @@ impl SubmissionLog for EmbeddedStore {
     async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
         self.shared
             .writes
-            .write(move |connection| Box::pin(insert_submissions(connection, vec![index])))
+            .write(move |connection| insert_submissions(connection, &[index]))
             .await
     }
 
@@ -65,8 +65,9 @@ impl SubmissionLog for EmbeddedStore {
             .map_err(classify)
     }
 
+    /// A round through the writer thread: it answers only while it can commit.
     async fn ping(&self) -> Result<(), BackendError> {
-        self.ping_pool(&self.shared.writer).await
+        self.shared.writes.write(|_| Ok(())).await
     }
 }
 
@@ -84,19 +85,17 @@ impl Intake for EmbeddedStore {
 }
 
 /// The history rows, in order; each index's digest follows by trigger (`submission_added`).
-pub(crate) async fn insert_submissions(
-    connection: &mut SqliteConnection,
-    indexes: Vec<FibIndex>,
+pub(crate) fn insert_submissions(
+    connection: &Connection,
+    indexes: &[FibIndex],
 ) -> Result<(), BackendError> {
-    sqlx::query(
-        "INSERT INTO submissions (number, submitted_at)
-         SELECT value, ?2 FROM json_each(?1) ORDER BY key",
-    )
-    .bind(json_array(&indexes))
-    .bind(now_ms())
-    .execute(connection)
-    .await
-    .map_err(classify)?;
+    connection
+        .prepare_cached(
+            "INSERT INTO submissions (number, submitted_at)
+             SELECT value, ?2 FROM json_each(?1) ORDER BY key",
+        )
+        .and_then(|mut insert| insert.execute(params![json_array(indexes), now_ms()]))
+        .map_err(classify_write)?;
     Ok(())
 }
 

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
 use fibstack_core::{BackendError, FibIndex};
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, params};
 
-use crate::errors::classify;
+use crate::errors::{classify, classify_write};
 use crate::store::{EmbeddedStore, from_ms, now_ms};
 use crate::submissions::to_row;
 
@@ -26,9 +26,7 @@ impl ValueStore for EmbeddedStore {
         let outcomes = self
             .shared
             .writes
-            .write(move |connection| {
-                Box::pin(async move { enqueue_all(connection, &indexes, queue_limit).await })
-            })
+            .write(move |connection| enqueue_all(connection, &indexes, queue_limit))
             .await?;
         if outcomes.contains(&Enqueued::Added) {
             self.shared.job_added.notify_waiters();
@@ -106,24 +104,34 @@ impl ValueStore for EmbeddedStore {
 }
 
 /// Queues the indexes as [`decide`] says, in two statements however many there are.
-pub(crate) async fn enqueue_all(
-    connection: &mut SqliteConnection,
+pub(crate) fn enqueue_all(
+    connection: &Connection,
     indexes: &[FibIndex],
     queue_limit: u64,
 ) -> Result<Vec<Enqueued>, BackendError> {
-    let rows: Vec<(i64, bool, bool, bool, i64)> = sqlx::query_as(
-        "SELECT asked.value,
-                EXISTS (SELECT 1 FROM computed WHERE number = asked.value),
-                EXISTS (SELECT 1 FROM failures WHERE number = asked.value AND until > ?2),
-                EXISTS (SELECT 1 FROM jobs WHERE number = asked.value),
-                (SELECT jobs FROM totals WHERE id = 1)
-         FROM (SELECT DISTINCT value FROM json_each(?1)) AS asked",
-    )
-    .bind(json_array(indexes))
-    .bind(now_ms())
-    .fetch_all(&mut *connection)
-    .await
-    .map_err(classify)?;
+    let rows: Vec<(i64, bool, bool, bool, i64)> = connection
+        .prepare_cached(
+            "SELECT asked.value,
+                    EXISTS (SELECT 1 FROM computed WHERE number = asked.value),
+                    EXISTS (SELECT 1 FROM failures WHERE number = asked.value AND until > ?2),
+                    EXISTS (SELECT 1 FROM jobs WHERE number = asked.value),
+                    (SELECT jobs FROM totals WHERE id = 1)
+             FROM (SELECT DISTINCT value FROM json_each(?1)) AS asked",
+        )
+        .and_then(|mut select| {
+            select
+                .query_map(params![json_array(indexes), now_ms()], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })?
+                .collect()
+        })
+        .map_err(classify_write)?;
     let jobs = rows
         .first()
         .map_or(0, |row| u64::try_from(row.4).unwrap_or(0));
@@ -149,11 +157,12 @@ pub(crate) async fn enqueue_all(
         .map(|(&index, _)| index)
         .collect();
     if !added.is_empty() {
-        sqlx::query("INSERT INTO jobs (number) SELECT value FROM json_each(?1) ORDER BY key")
-            .bind(json_array(&added))
-            .execute(&mut *connection)
-            .await
-            .map_err(classify)?;
+        connection
+            .prepare_cached(
+                "INSERT INTO jobs (number) SELECT value FROM json_each(?1) ORDER BY key",
+            )
+            .and_then(|mut insert| insert.execute([json_array(&added)]))
+            .map_err(classify_write)?;
     }
     Ok(outcomes)
 }
