@@ -215,6 +215,7 @@ fn the_log_says_where_the_data_is_and_a_second_process_on_it_is_refused() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn all_uses_postgres_and_redis_when_they_are_configured() {
     // The stack's own api and its Postgres and Redis; no worker processes.
     let stack = TestStack::start(StackOptions {

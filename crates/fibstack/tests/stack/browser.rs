@@ -143,6 +143,7 @@ fn a_submitted_value_appears_without_a_reload_here_and_in_another_browser(backen
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_bad_index_is_explained_next_to_the_form_and_nothing_is_sent() {
     let stack = stack_with_client();
     on_live_page(&stack, async |browser| {
@@ -176,6 +177,7 @@ fn a_bad_index_is_explained_next_to_the_form_and_nothing_is_sent() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_page_checks_input_by_the_servers_own_limit() {
     let stack = stack_with_client_and(StackOptions {
         env: vec![("FIB_MAX_INDEX", "500".to_owned())],
@@ -201,6 +203,7 @@ fn the_page_checks_input_by_the_servers_own_limit() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn an_api_that_is_down_shows_an_error_rather_than_a_blank_page() {
     let mut stack = stack_with_client();
     stack.api.stop();
@@ -221,6 +224,7 @@ fn an_api_that_is_down_shows_an_error_rather_than_a_blank_page() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_other_page_renders_and_links_back_without_a_reload() {
     let stack = stack_with_client();
     on_page(&stack, "/otherpage", async |browser| {
@@ -254,6 +258,7 @@ fn the_other_page_renders_and_links_back_without_a_reload() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_page_works_at_phone_width_with_the_keyboard_alone() {
     let stack = stack_with_client();
     on_live_page(&stack, async |browser| {
@@ -291,6 +296,7 @@ fn the_page_works_at_phone_width_with_the_keyboard_alone() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_page_reconnects_by_itself_after_the_api_restarts() {
     let mut stack = stack_with_client();
     let mut chrome = Chromedriver::start(stack.dir.path());
@@ -331,6 +337,7 @@ fn the_page_reconnects_by_itself_after_the_api_restarts() {
 }
 
 #[test]
+#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn ten_thousand_submissions_make_a_short_page_that_opens_quickly_and_finds_any_index() {
     const SUBMITTED: u64 = 10_000;
     let stack = stack_with_client();
@@ -428,4 +435,4 @@ fn ten_thousand_submissions_make_a_short_page_that_opens_quickly_and_finds_any_i
     });
 }
 
-crate::on_both_backends!(a_submitted_value_appears_without_a_reload_here_and_in_another_browser);
+crate::on_both_backends!(in_browser: a_submitted_value_appears_without_a_reload_here_and_in_another_browser);

@@ -34,6 +34,7 @@ fn a_listener_receives_the_event_for_a_submission_it_did_not_make(backend: Backe
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn listeners_on_two_api_replicas_both_hear_of_a_change() {
     let stack = TestStack::start(StackOptions {
         router: false,

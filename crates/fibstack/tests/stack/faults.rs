@@ -18,6 +18,7 @@ fn fast_reclaim(extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_worker_killed_mid_job_loses_nothing() {
     let mut stack = TestStack::start(StackOptions {
         router: false,
@@ -54,6 +55,7 @@ fn a_worker_killed_mid_job_loses_nothing() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn two_workers_share_200_jobs_and_compute_each_once() {
     let stack = TestStack::start(StackOptions {
         workers: 2,
@@ -104,6 +106,7 @@ fn two_workers_share_200_jobs_and_compute_each_once() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_worker_holds_no_job_behind_a_long_computation() {
     let mut stack = TestStack::start(StackOptions {
         workers: 0,
@@ -146,6 +149,7 @@ fn a_worker_holds_no_job_behind_a_long_computation() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
     let mut stack = TestStack::start(StackOptions {
         workers: 0,
@@ -203,6 +207,7 @@ fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
     let mut stack = TestStack::start(StackOptions {
         router: false,
@@ -249,6 +254,7 @@ fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn postgres_stopped_gives_503s_meanwhile_and_the_api_recovers_by_itself() {
     let mut stack = TestStack::start(StackOptions {
         router: false,

@@ -9,6 +9,7 @@ use crate::support::{StackOptions, TestStack};
 const PATIENCE: Duration = Duration::from_secs(30);
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
     let stack = TestStack::start(StackOptions {
         workers: 0,
@@ -55,6 +56,7 @@ fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn sigterm_stops_the_api_and_the_worker_cleanly_even_with_a_stream_open() {
     let mut stack = TestStack::start(StackOptions {
         router: false,
@@ -127,6 +129,7 @@ fn fib_prints_exact_values() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn healthcheck_answers_for_the_api_and_for_the_workers_redis() {
     let mut stack = TestStack::start(StackOptions {
         workers: 0,
@@ -156,6 +159,7 @@ fn healthcheck_answers_for_the_api_and_for_the_workers_redis() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_database_from_before_the_kept_count_counts_the_submissions_it_had() {
     let stack = TestStack::start(StackOptions {
         workers: 0,

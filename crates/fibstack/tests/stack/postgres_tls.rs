@@ -32,6 +32,7 @@ fn api_connections_encrypted(stack: &TestStack) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn every_encrypting_ssl_mode_serves_the_course_calls_over_tls() {
     for mode in ["prefer", "require", "verify-ca", "verify-full"] {
         let stack = tls_stack(vec![("PGSSLMODE", mode.to_owned())]);
@@ -60,6 +61,7 @@ fn refused_api(stack: &TestStack, env: &[(&str, &str)]) -> String {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn an_unencrypted_login_is_refused_with_a_line_naming_pgsslmode() {
     let stack = tls_stack(Vec::new());
     let log = refused_api(&stack, &[("PGSSLMODE", "disable")]);
@@ -67,6 +69,7 @@ fn an_unencrypted_login_is_refused_with_a_line_naming_pgsslmode() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_certificate_from_another_authority_is_refused_with_a_line_naming_pgsslrootcert() {
     let stack = tls_stack(Vec::new());
     let other_ca = stack
@@ -84,6 +87,7 @@ fn a_certificate_from_another_authority_is_refused_with_a_line_naming_pgsslrootc
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_wrong_password_is_refused_with_a_line_naming_pgpassword_and_never_the_password() {
     let stack = tls_stack(Vec::new());
     let log = refused_api(&stack, &[("PGPASSWORD", "not-the-password-5150")]);
@@ -96,6 +100,7 @@ fn a_wrong_password_is_refused_with_a_line_naming_pgpassword_and_never_the_passw
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_root_certificate_that_cannot_be_read_stops_the_api_at_start() {
     let stack = tls_stack(Vec::new());
     let missing = stack.dir.path().join("no-such-bundle.pem");

@@ -22,6 +22,7 @@ fn cluster_stack(env: Vec<(&'static str, String)>) -> TestStack {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_course_calls_and_events_on_two_api_replicas_work_on_a_cluster() {
     let stack = cluster_stack(Vec::new());
     let second_port = free_port();
@@ -61,6 +62,7 @@ fn the_course_calls_and_events_on_two_api_replicas_work_on_a_cluster() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_worker_killed_mid_job_on_a_cluster_loses_nothing() {
     let mut stack = cluster_stack(slow_job_env());
     stack.kill_the_worker_inside_the_slow_job();
@@ -69,6 +71,7 @@ fn a_worker_killed_mid_job_on_a_cluster_loses_nothing() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_failover_of_the_shard_with_the_keys_loses_no_submission_and_no_job() {
     // A job whose value could not be stored while its shard failed over waits for the reclaim
     // idle time to be handed out again: one second here, as in the other fault tests, not the
@@ -122,6 +125,7 @@ fn a_failover_of_the_shard_with_the_keys_loses_no_submission_and_no_job() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_certificate_from_another_authority_or_a_wrong_password_stops_the_api_and_the_worker() {
     let stack = cluster_stack(Vec::new());
     let certs = stack.redis().tls.clone().expect("a TLS cluster");

@@ -40,6 +40,7 @@ fn connected_users(stack: &TestStack) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_course_calls_and_live_events_work_over_tls_as_an_acl_user() {
     let stack = tls_stack(Vec::new());
     let listener = EventStream::open(&stack.url("/values/events"));
@@ -69,6 +70,7 @@ fn the_course_calls_and_live_events_work_over_tls_as_an_acl_user() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_worker_killed_mid_job_over_tls_loses_nothing() {
     let mut stack = tls_stack(slow_job_env());
     stack.kill_the_worker_inside_the_slow_job();
@@ -89,6 +91,7 @@ fn a_worker_killed_mid_job_over_tls_loses_nothing() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_certificate_from_another_authority_stops_the_api_and_the_worker() {
     let stack = tls_stack(Vec::new());
     let certs = stack.redis().tls.clone().expect("a TLS Redis");
@@ -100,6 +103,7 @@ fn a_certificate_from_another_authority_stops_the_api_and_the_worker() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_wrong_password_stops_the_api_and_the_worker_without_showing_it() {
     let stack = tls_stack(Vec::new());
     for role in ["api", "worker"] {
@@ -118,6 +122,7 @@ fn a_wrong_password_stops_the_api_and_the_worker_without_showing_it() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn no_login_where_one_is_required_says_to_set_the_password() {
     let stack = tls_stack(Vec::new());
     let log = stack.run_refused("api", &[("REDIS_USERNAME", None), ("REDIS_PASSWORD", None)]);
@@ -125,6 +130,7 @@ fn no_login_where_one_is_required_says_to_set_the_password() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_ca_file_that_cannot_be_read_stops_the_api_at_start() {
     let stack = tls_stack(Vec::new());
     let missing = stack.dir.path().join("no-such-ca.pem");
@@ -136,6 +142,7 @@ fn a_ca_file_that_cannot_be_read_stops_the_api_at_start() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn plain_tcp_to_a_tls_only_server_is_not_ready_and_its_log_says_to_set_redis_tls() {
     let stack = tls_stack(Vec::new());
     let port = crate::support::process::free_port();

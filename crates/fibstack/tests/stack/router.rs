@@ -4,6 +4,7 @@ use crate::support::http::{get, post_json, post_json_with};
 use crate::support::{StackOptions, TestStack};
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_router_sends_slash_to_the_client_and_api_to_the_api_without_its_prefix() {
     let stack = TestStack::start(StackOptions::default());
     let page = get(&stack.router_url("/"));
@@ -37,6 +38,7 @@ fn the_router_sends_slash_to_the_client_and_api_to_the_api_without_its_prefix() 
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn metrics_are_not_exposed_through_the_router() {
     let stack = TestStack::start(StackOptions::default());
     let reply = get(&stack.router_url("/api/metrics"));
@@ -46,6 +48,7 @@ fn metrics_are_not_exposed_through_the_router() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
     let stack = TestStack::start(StackOptions {
         rate_limit_rps: 2,
@@ -90,6 +93,7 @@ fn a_flood_of_posts_from_one_address_is_rate_limited_with_json_429s() {
 }
 
 #[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn behind_a_trusted_proxy_the_limit_counts_each_forwarded_client() {
     // Every request comes from 127.0.0.1, as through a Kubernetes Gateway; the proxy names the
     // client in X-Forwarded-For.

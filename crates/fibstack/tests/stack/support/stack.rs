@@ -25,21 +25,41 @@ pub enum Backend {
 }
 
 /// Runs a test case once per backend: each `case(backend: Backend)` function named here becomes
-/// a module with the tests `services` and `embedded`.
+/// a module with the tests `services` and `embedded`. `in_browser:` first says the case drives
+/// Chromium.
+///
+/// A plain `cargo test` leaves out (ignores, with the reason) every test that needs programs a
+/// fresh machine may lack: Postgres, Redis, nginx, Chromium. `scripts/test` runs them all, as
+/// does `cargo test -- --include-ignored` where they are installed.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {$(
+    (@cases [$($services:tt)*] [$($embedded:tt)*]) => {};
+    (@cases [$($services:tt)*] [$($embedded:tt)*] $case:ident $(, $rest:ident)*) => {
         mod $case {
             #[test]
+            $($services)*
             fn services() {
                 super::$case($crate::support::Backend::Services)
             }
             #[test]
+            $($embedded)*
             fn embedded() {
                 super::$case($crate::support::Backend::Embedded)
             }
         }
-    )*};
+        $crate::on_both_backends!(@cases [$($services)*] [$($embedded)*] $($rest),*);
+    };
+    (in_browser: $($case:ident),* $(,)?) => {
+        $crate::on_both_backends!(@cases
+            [#[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]]
+            [#[ignore = "needs Chromium (scripts/test runs it)"]]
+            $($case),*);
+    };
+    ($($case:ident),* $(,)?) => {
+        $crate::on_both_backends!(@cases
+            [#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]] []
+            $($case),*);
+    };
 }
 
 #[derive(Debug, Clone)]
