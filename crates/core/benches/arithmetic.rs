@@ -13,9 +13,7 @@ use malachite_base::num::conversion::traits::Digits;
 use malachite_nz::natural::Natural;
 
 fn index(n: u64) -> fibstack_core::FibIndex {
-    IndexPolicy::new(fibstack_core::index::MAX_SUPPORTED_INDEX)
-        .parse_str(&n.to_string())
-        .expect("a valid index")
+    fibstack_core::FibIndex::try_from(n).expect("a valid index")
 }
 
 fn arithmetic(c: &mut Criterion) {

@@ -30,13 +30,10 @@ pub fn fibonacci_decimal(index: FibIndex) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::IndexPolicy;
     use proptest::prelude::*;
 
     fn index(n: u64) -> FibIndex {
-        IndexPolicy::new(u64::MAX)
-            .parse_str(&n.to_string())
-            .expect("within limit")
+        FibIndex::try_from(n).expect("within limit")
     }
 
     fn natural(n: u32) -> Natural {

@@ -1,4 +1,5 @@
-//! The JSON shapes of the HTTP contract (see DESIGN.md), shared by the api and the web client.
+//! The JSON shapes of the HTTP contract (the OpenAPI document the api serves), shared by the api
+//! and the web client.
 
 use std::collections::BTreeMap;
 

@@ -25,6 +25,26 @@ impl FibIndex {
     }
 }
 
+/// For numbers the program itself holds (rows read back, tests): checked only against
+/// [`MAX_SUPPORTED_INDEX`], not the configured limit, so a lowered `FIB_MAX_INDEX` hides nothing
+/// already stored. Input from people goes through [`IndexPolicy`].
+impl TryFrom<u64> for FibIndex {
+    type Error = IndexError;
+
+    fn try_from(n: u64) -> Result<Self, Self::Error> {
+        IndexPolicy::new(MAX_SUPPORTED_INDEX).check(n)
+    }
+}
+
+/// [`FibIndex::try_from`] for a database's signed integer column.
+impl TryFrom<i64> for FibIndex {
+    type Error = IndexError;
+
+    fn try_from(n: i64) -> Result<Self, Self::Error> {
+        IndexPolicy::new(MAX_SUPPORTED_INDEX).check_signed(n)
+    }
+}
+
 impl fmt::Display for FibIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -150,11 +170,20 @@ impl IndexPolicy {
         }
     }
 
-    fn check(&self, n: u64) -> Result<FibIndex, IndexError> {
+    /// Checks a number that is already an integer (a queued job, a row) against the limit.
+    pub fn check(&self, n: u64) -> Result<FibIndex, IndexError> {
         if n > self.max {
             Err(IndexError::TooLarge { max: self.max })
         } else {
             Ok(FibIndex(n))
+        }
+    }
+
+    /// [`IndexPolicy::check`] for a database's signed integer column.
+    pub fn check_signed(&self, n: i64) -> Result<FibIndex, IndexError> {
+        match u64::try_from(n) {
+            Ok(n) => self.check(n),
+            Err(_) => Err(IndexError::Negative { max: self.max }),
         }
     }
 }
@@ -239,6 +268,32 @@ mod tests {
                 "{bad:?} should be refused as not an integer"
             );
         }
+    }
+
+    #[test]
+    fn integers_the_program_holds_are_checked_against_the_supported_range_not_the_limit() {
+        assert_eq!(FibIndex::try_from(5_000u64).map(FibIndex::get), Ok(5_000));
+        assert_eq!(
+            FibIndex::try_from(MAX_SUPPORTED_INDEX + 1),
+            Err(IndexError::TooLarge {
+                max: MAX_SUPPORTED_INDEX
+            })
+        );
+        assert_eq!(
+            FibIndex::try_from(-1i64),
+            Err(IndexError::Negative {
+                max: MAX_SUPPORTED_INDEX
+            })
+        );
+        assert_eq!(policy().check_signed(1000).map(FibIndex::get), Ok(1000));
+        assert_eq!(
+            policy().check_signed(1001),
+            Err(IndexError::TooLarge { max: 1000 })
+        );
+        assert_eq!(
+            policy().check_signed(i64::MIN),
+            Err(IndexError::Negative { max: 1000 })
+        );
     }
 
     #[test]
@@ -331,6 +386,46 @@ mod tests {
         ]
     }
 
+    /// What a person would accept as an index up to 1000, written without the parser: digits
+    /// around optional whitespace, or a minus sign before nothing but zeros.
+    fn text_oracle(text: &str) -> Option<u64> {
+        let text = text.trim();
+        let digits = text
+            .strip_prefix('-')
+            .filter(|rest| rest.bytes().all(|b| b == b'0'))
+            .unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let value = digits.trim_start_matches('0');
+        (value.len() <= 4)
+            .then(|| value.parse().unwrap_or(0))
+            .filter(|&n| n <= 1000)
+    }
+
+    /// [`text_oracle`] for a JSON `index`: a non-negative whole number (`7.0` counts), or text.
+    fn json_oracle(value: &Value) -> Option<u64> {
+        match value {
+            Value::String(text) => text_oracle(text),
+            Value::Number(number) => {
+                let whole = number
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && (0.0..=1000.0).contains(f));
+                number
+                    .as_u64()
+                    .or(whole.map(|f| f as u64))
+                    .filter(|&n| n <= 1000)
+            }
+            _ => None,
+        }
+    }
+
+    /// A refusal a person can act on: it says which numbers would be accepted.
+    fn tells_the_range(error: &IndexError) -> bool {
+        let message = error.to_string();
+        message.contains("from 0 to 1000") || message.contains("limit of 1000")
+    }
+
     proptest::proptest! {
         #[test]
         fn every_number_within_the_limit_round_trips(n in 0u64..=1000) {
@@ -339,18 +434,28 @@ mod tests {
         }
 
         #[test]
-        fn any_json_index_is_either_within_the_limit_or_a_clear_error(value in json_values()) {
-            match policy().parse_json(Some(&value)) {
-                Ok(index) => proptest::prop_assert!(index.get() <= 1000),
-                Err(error) => proptest::prop_assert!(!error.to_string().is_empty()),
+        fn any_json_index_is_accepted_exactly_when_it_is_a_whole_number_within_the_limit(
+            value in json_values()
+        ) {
+            let parsed = policy().parse_json(Some(&value));
+            let accepted = parsed.as_ref().ok().map(|index| index.get());
+            proptest::prop_assert_eq!(accepted, json_oracle(&value));
+            if let Err(error) = parsed {
+                // Nothing at all is answered with the shape to send; anything else with the range.
+                let missing = value.is_null() && error == IndexError::Missing;
+                proptest::prop_assert!(missing || tells_the_range(&error), "{}", error);
             }
         }
 
         #[test]
-        fn any_text_is_either_a_valid_index_or_a_clear_error(text in ".{0,40}") {
-            match policy().parse_str(&text) {
-                Ok(index) => proptest::prop_assert!(index.get() <= 1000),
-                Err(error) => proptest::prop_assert!(!error.to_string().is_empty()),
+        fn any_text_is_accepted_exactly_when_it_is_a_whole_number_within_the_limit(
+            text in "[ 0-9.+-]{0,6}|.{0,40}"
+        ) {
+            let parsed = policy().parse_str(&text);
+            let accepted = parsed.as_ref().ok().map(|index| index.get());
+            proptest::prop_assert_eq!(accepted, text_oracle(&text));
+            if let Err(error) = parsed {
+                proptest::prop_assert!(tells_the_range(&error), "{}", error);
             }
         }
     }

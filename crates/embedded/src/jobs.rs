@@ -80,7 +80,7 @@ impl EmbeddedJobs {
                 id: id.to_string(),
                 index: settings
                     .policy
-                    .parse_str(&number.to_string())
+                    .check_signed(number)
                     .map_err(|error| format!("job {number} is not a valid index: {error}")),
                 deliveries: u64::try_from(deliveries).unwrap_or(0),
             })

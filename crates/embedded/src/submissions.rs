@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use fibstack_core::store::{Enqueued, Intake, SubmissionLog};
-use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
+use fibstack_core::{BackendError, FibIndex, Service};
 use rusqlite::{Connection, params};
 
 use crate::errors::{classify, classify_write};
@@ -104,10 +104,7 @@ pub(crate) fn to_row(index: FibIndex) -> i64 {
     i64::try_from(index.get()).unwrap_or(i64::MAX)
 }
 
-/// Rows re-enter the program through the same parser as any other input, with no limit (a
-/// lowered `FIB_MAX_INDEX` must not hide old rows).
+/// Rows come back without the configured limit: a lowered `FIB_MAX_INDEX` must not hide them.
 pub(crate) fn from_row(number: i64) -> Result<FibIndex, BackendError> {
-    IndexPolicy::new(u64::MAX)
-        .parse_str(&number.to_string())
-        .map_err(|error| BackendError::unexpected(Service::Sqlite, error))
+    FibIndex::try_from(number).map_err(|error| BackendError::unexpected(Service::Sqlite, error))
 }

@@ -215,13 +215,11 @@ pub(crate) fn json_array(indexes: &[FibIndex]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fibstack_core::IndexPolicy;
 
     fn indexes(numbers: &[u64]) -> Vec<FibIndex> {
-        let policy = IndexPolicy::new(1_000);
         numbers
             .iter()
-            .map(|n| policy.parse_str(&n.to_string()).expect("valid"))
+            .map(|&n| FibIndex::try_from(n).expect("valid"))
             .collect()
     }
 

@@ -49,9 +49,7 @@ async fn open(settings: EmbeddedSettings) -> (EmbeddedStore, Arc<Heard>) {
 }
 
 fn index(n: u64) -> fibstack_core::FibIndex {
-    IndexPolicy::new(1_000_000)
-        .parse_str(&n.to_string())
-        .expect("a valid index")
+    fibstack_core::FibIndex::try_from(n).expect("a valid index")
 }
 
 #[tokio::test]

@@ -12,8 +12,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fibstack::api::{AppState, router};
 use fibstack::backends::AllInOneStorage;
 use fibstack::config::{self, Storage};
-use fibstack_core::IndexPolicy;
 use fibstack_core::store::Enqueued;
+use fibstack_core::{FibIndex, IndexPolicy};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -33,9 +33,7 @@ async fn state(dir: PathBuf) -> AppState {
     state.schema_ready.store(true, Ordering::Release);
     let mut jobs = workers.jobs("bench".to_owned()).expect("a job source");
     for n in 0..1000u64 {
-        let index = policy
-            .parse_str(&(n % 40).to_string())
-            .expect("a valid index");
+        let index = FibIndex::try_from(n % 40).expect("a valid index");
         let queued = state.values.enqueue(index).await.expect("queued");
         state.submissions.record(index).await.expect("recorded");
         if queued == Enqueued::Added {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use fibstack_core::store::SubmissionLog;
-use fibstack_core::{BackendError, FibIndex, IndexPolicy};
+use fibstack_core::{BackendError, FibIndex};
 use sqlx::PgPool;
 
 use crate::batch::Recorder;
@@ -13,9 +13,6 @@ use crate::errors::classify;
 pub struct Submissions {
     pool: PgPool,
     recorder: Recorder,
-    /// Rows come back as plain integers; they re-enter the program through the same parser as
-    /// any other input, with no limit (a lowered `FIB_MAX_INDEX` must not hide old rows).
-    stored: IndexPolicy,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -25,15 +22,14 @@ impl Submissions {
         Submissions {
             recorder: Recorder::new(pool.clone()),
             pool,
-            stored: IndexPolicy::new(u64::MAX),
         }
     }
+}
 
-    fn index_from_row(&self, n: i64) -> Result<FibIndex, BackendError> {
-        self.stored
-            .parse_str(&n.to_string())
-            .map_err(|error| BackendError::unexpected(fibstack_core::Service::Postgres, error))
-    }
+/// Rows come back without the configured limit: a lowered `FIB_MAX_INDEX` must not hide them.
+fn index_from_row(n: i64) -> Result<FibIndex, BackendError> {
+    FibIndex::try_from(n)
+        .map_err(|error| BackendError::unexpected(fibstack_core::Service::Postgres, error))
 }
 
 #[async_trait]
@@ -63,7 +59,7 @@ impl SubmissionLog for Submissions {
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        rows.into_iter().map(|n| self.index_from_row(n)).collect()
+        rows.into_iter().map(index_from_row).collect()
     }
 
     /// Kept by a trigger on every insert (`0003_submission_count.sql`).
@@ -85,7 +81,7 @@ impl SubmissionLog for Submissions {
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        rows.into_iter().map(|n| self.index_from_row(n)).collect()
+        rows.into_iter().map(index_from_row).collect()
     }
 
     /// Whether the index was ever submitted.
