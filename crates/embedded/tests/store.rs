@@ -53,7 +53,7 @@ fn index(n: u64) -> fibstack_core::FibIndex {
 }
 
 #[tokio::test]
-async fn the_queue_decides_like_the_redis_script() {
+async fn the_queue_answers_added_queued_full_done_and_failed() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, events) = open(settings(&dir)).await;
     assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Added));
@@ -143,38 +143,37 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
 async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, _events) = open(EmbeddedSettings {
-        cache_budget: 10,
+        cache_budget: 16,
         queue_limit: 10,
         ..settings(&dir)
     })
     .await;
     let mut jobs = store.jobs("w".to_owned());
-    for (n, value) in [(20, "6765"), (30, "832040"), (40, "102334155")] {
+    // Stored in an order that is not the indexes' order, so only age can pick F(40) to go:
+    // 9 + 4 bytes fit the budget of 16, the 6 bytes of F(30) then need one value evicted.
+    for (n, value) in [(40, "102334155"), (20, "6765"), (30, "832040")] {
         store.enqueue(index(n)).await.expect("queued");
         let job = jobs.next().await.expect("a read").expect("a job");
         jobs.complete(&job, index(n), value).await.expect("stored");
-        // Stored a millisecond apart, so their age decides the order.
+        // Stored a few milliseconds apart, so each has an age of its own.
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let states = store
-        .states(&[index(20), index(30), index(40)])
+        .states(&[index(40), index(20), index(30)])
         .await
         .expect("states");
     assert!(
         matches!(states[0], CachedState::Unknown),
-        "evicted: {states:?}"
+        "the oldest evicted: {states:?}"
     );
-    assert!(
-        matches!(states[1], CachedState::Unknown),
-        "evicted: {states:?}"
-    );
-    assert!(matches!(&states[2], CachedState::Done(value) if value.digits == 9));
+    assert!(matches!(&states[1], CachedState::Done(value) if value.digits == 4));
+    assert!(matches!(&states[2], CachedState::Done(value) if value.digits == 6));
     assert_eq!(
-        store.values(&[index(40), index(20)]).await.ok(),
-        Some(vec![Some("102334155".to_owned()), None])
+        store.values(&[index(30), index(40)]).await.ok(),
+        Some(vec![Some("832040".to_owned()), None])
     );
     // Evicted values can be queued again.
-    assert_eq!(store.enqueue(index(20)).await.ok(), Some(Enqueued::Added));
+    assert_eq!(store.enqueue(index(40)).await.ok(), Some(Enqueued::Added));
 }
 
 #[tokio::test]

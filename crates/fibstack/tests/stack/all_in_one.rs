@@ -115,7 +115,9 @@ fn a_job_running_when_the_process_is_killed_completes_after_a_restart() {
     });
     // F(10^8) takes seconds: the kill lands while it is being computed.
     assert_eq!(stack.submit(100_000_000).status, 200);
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for("a worker to take the job", PATIENCE, || {
+        (stack.jobs_in_hand() == 1).then_some(())
+    });
     stack.api.kill_hard();
     assert!(
         !stack.api.log_text().contains(" computed "),

@@ -399,28 +399,47 @@ impl TestStack {
             .unwrap_or_else(|| panic!("no {name} in the metrics:\n{metrics}"))
     }
 
-    /// Submissions recorded in the durable store, read with its own command-line client.
+    /// Submissions recorded in the durable store, read straight from it.
     pub fn submissions_count(&self) -> u64 {
         const QUERY: &str = "SELECT count(*) FROM submissions";
-        let output = match &self.services {
-            Some(Services { postgres, .. }) => postgres
-                .psql()
-                .args(["-tAc", QUERY])
-                .output()
-                .expect("psql runs"),
-            None => Command::new("sqlite3")
-                .arg(self.dir.path().join("data/fibstack.sqlite3"))
-                .arg(QUERY)
-                .output()
-                .expect("sqlite3 runs"),
+        let Some(Services { postgres, .. }) = &self.services else {
+            return self.embedded_count(QUERY);
         };
+        let output = postgres
+            .psql()
+            .args(["-tAc", QUERY])
+            .output()
+            .expect("psql runs");
         let text = String::from_utf8_lossy(&output.stdout);
         text.trim().parse().unwrap_or_else(|_| {
             panic!(
-                "the store answered {text:?} {:?}",
+                "Postgres answered {text:?} {:?}",
                 String::from_utf8_lossy(&output.stderr)
             )
         })
+    }
+
+    /// Jobs a worker has taken and not finished: pending in the consumer group, or delivered
+    /// and still in the embedded store's queue.
+    pub fn jobs_in_hand(&self) -> u64 {
+        match &self.services {
+            Some(_) => self.redis().pending_jobs(),
+            None => self.embedded_count("SELECT count(*) FROM jobs WHERE deliveries > 0"),
+        }
+    }
+
+    /// A `count(*)` on the embedded store's file, beside the running app (WAL lets it read).
+    fn embedded_count(&self, query: &str) -> u64 {
+        let file = self.dir.path().join("data/fibstack.sqlite3");
+        let store = rusqlite::Connection::open_with_flags(
+            &file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap_or_else(|error| panic!("cannot open {}: {error}", file.display()));
+        let count: i64 = store
+            .query_row(query, [], |row| row.get(0))
+            .unwrap_or_else(|error| panic!("{query} on {}: {error}", file.display()));
+        u64::try_from(count).expect("a count")
     }
 
     /// All the workers' logs together (with the embedded backend, the app's log).
