@@ -23,6 +23,8 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use events::Events;
+use fibstack_core::FibIndex;
+use fibstack_redis::keys;
 
 #[derive(Debug, Parser)]
 #[command(about = "Measurement tools for a running fibstack")]
@@ -219,15 +221,16 @@ async fn latency(
         .await
         .context("cannot reach Redis")?;
     let evict = redis::Script::new(EVICT);
+    let value_of = FibIndex::try_from(index).context("the index is past any fibstack's limit")?;
     let http = reqwest::Client::new();
     let mut events = Events::open(&http, &format!("{api}/values/events")).await?;
     let mut samples = Vec::with_capacity(runs);
     eprintln!("measuring submit → event for index {index}: {warmup} warm-up runs, then {runs}");
     for run in 0..warmup + runs {
         let _: i64 = evict
-            .key(format!("{{fib}}:value:{index}"))
-            .key("{fib}:stored")
-            .key("{fib}:cache_bytes")
+            .key(keys::value(value_of))
+            .key(keys::STORED_ORDER)
+            .key(keys::CACHE_BYTES)
             .arg(index)
             .invoke_async(&mut redis)
             .await?;

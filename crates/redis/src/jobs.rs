@@ -412,8 +412,8 @@ impl JobSource for JobStream {
             // An unreadable entry has no index to mark or announce; it is just dropped (the
             // failure hash it gets is one fixed key, remembered for a while like any other).
             Err(_) => (
-                "{fib}:failed:unreadable".to_owned(),
-                "{fib}:queued:unreadable".to_owned(),
+                keys::FAILED_UNREADABLE.to_owned(),
+                keys::QUEUED_UNREADABLE.to_owned(),
                 String::new(),
             ),
         };

@@ -1,36 +1,41 @@
 //! Every key and channel the system uses. The scripts touch several keys at once, so every name
 //! carries the hash tag `{fib}`: in a Redis Cluster they all live in one slot, on one shard, and
 //! no script or pipeline crosses slots. (The data is a bounded cache and a queue: one shard holds
-//! it; the cluster gives failover, not room.)
+//! it; the cluster gives failover, not room.) Public so that tools and tests that look inside Redis
+//! name the same keys.
 
 use fibstack_core::FibIndex;
 
 /// The job stream.
-pub(crate) const JOBS: &str = "{fib}:jobs";
+pub const JOBS: &str = "{fib}:jobs";
 /// The consumer group all workers join.
-pub(crate) const GROUP: &str = "workers";
+pub const GROUP: &str = "workers";
 /// Sorted set of cached indexes by the time they were stored: the eviction order.
-pub(crate) const STORED_ORDER: &str = "{fib}:stored";
+pub const STORED_ORDER: &str = "{fib}:stored";
 /// Total bytes of cached decimal values.
-pub(crate) const CACHE_BYTES: &str = "{fib}:cache_bytes";
+pub const CACHE_BYTES: &str = "{fib}:cache_bytes";
 /// Pub/Sub channel of [`fibstack_core::http::ValueEvent`]s.
-pub(crate) const EVENTS: &str = "{fib}:events";
+pub const EVENTS: &str = "{fib}:events";
 /// Counter of jobs handed out again after their worker went quiet.
-pub(crate) const REDELIVERIES: &str = "{fib}:redeliveries";
+pub const REDELIVERIES: &str = "{fib}:redeliveries";
 /// Prefix of value hashes (`{fib}:value:7`), used by the eviction loop inside the store script.
-pub(crate) const VALUE_PREFIX: &str = "{fib}:value:";
+pub const VALUE_PREFIX: &str = "{fib}:value:";
+
+/// The failure hash and queued marker of a stream entry without a readable index.
+pub const FAILED_UNREADABLE: &str = "{fib}:failed:unreadable";
+pub const QUEUED_UNREADABLE: &str = "{fib}:queued:unreadable";
 
 /// Hash `{value, digits, preview, at}` of a computed value.
-pub(crate) fn value(index: FibIndex) -> String {
+pub fn value(index: FibIndex) -> String {
     format!("{VALUE_PREFIX}{index}")
 }
 
 /// The stream entry id of the job queued for an index, while it is queued.
-pub(crate) fn queued(index: FibIndex) -> String {
+pub fn queued(index: FibIndex) -> String {
     format!("{{fib}}:queued:{index}")
 }
 
 /// Hash `{reason, at}` of an index given up on; expires so it can be tried again later.
-pub(crate) fn failed(index: FibIndex) -> String {
+pub fn failed(index: FibIndex) -> String {
     format!("{{fib}}:failed:{index}")
 }

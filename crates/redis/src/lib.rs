@@ -4,7 +4,7 @@
 //! - [`config`]: where Redis is and how to reach it (`REDIS_HOST`, `REDIS_PORT`, `REDIS_TLS`,
 //!   `REDIS_CA_FILE`, `REDIS_USERNAME`, `REDIS_PASSWORD`, `REDIS_CLUSTER`), and the connections.
 //! - `connection`: one connection type over a single node or a Redis Cluster.
-//! - `keys`: every key and channel name, in one place.
+//! - [`keys`]: every key and channel name, in one place.
 //! - `lua/`: the multi-step changes that must be atomic, run as server-side scripts.
 //! - [`cache`]: the api's side: queue a job unless it is done or queued, read values and statuses.
 //! - [`jobs`]: the worker's side: take, keep alive, complete or fail a job; reclaim stale ones.
@@ -27,7 +27,7 @@ mod connection;
 mod errors;
 pub mod events;
 pub mod jobs;
-mod keys;
+pub mod keys;
 
 pub use cache::ValueCache;
 pub use config::{RedisConfig, RedisTls};

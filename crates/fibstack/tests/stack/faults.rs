@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use fibstack_redis::keys;
+
 use crate::support::http::{EventStream, get};
 use crate::support::process::wait_for;
 use crate::support::slow_job::{SLOW_INDEX, slow_job_env};
@@ -163,23 +165,23 @@ fn a_job_that_keeps_failing_is_marked_failed_not_retried_for_ever() {
     let _: redis::Value = redis::cmd("XREADGROUP")
         .arg(&[
             "GROUP",
-            "workers",
+            keys::GROUP,
             "ghost-1",
             "COUNT",
             "1",
             "STREAMS",
-            "{fib}:jobs",
+            keys::JOBS,
             ">",
         ])
         .query(&mut redis)
         .expect("ghost-1 takes the job");
     let _: redis::Value = redis::cmd("XAUTOCLAIM")
-        .arg(&["{fib}:jobs", "workers", "ghost-2", "0", "0-0", "COUNT", "1"])
+        .arg(&[keys::JOBS, keys::GROUP, "ghost-2", "0", "0-0", "COUNT", "1"])
         .query(&mut redis)
         .expect("ghost-2 takes it over");
     // And an entry nobody can read.
     let _: String = redis::cmd("XADD")
-        .arg(&["{fib}:jobs", "*", "index", "banana"])
+        .arg(&[keys::JOBS, "*", "index", "banana"])
         .query(&mut redis)
         .expect("XADD");
 

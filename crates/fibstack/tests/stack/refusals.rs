@@ -1,5 +1,7 @@
 //! Every bad input gets its status and a JSON error, and changes nothing anywhere.
 
+use fibstack_redis::keys;
+
 use crate::support::http::{get, post, post_json};
 use crate::support::{Backend, StackOptions, TestStack};
 
@@ -79,7 +81,7 @@ fn bad_submissions_are_refused_with_json_errors_and_write_nothing(backend: Backe
             .query(&mut stack.redis().connection())
             .expect("KEYS answers");
         assert!(
-            keys.iter().all(|key| key == "{fib}:jobs"),
+            keys.iter().all(|key| key == keys::JOBS),
             "nothing else in Redis: {keys:?}"
         );
     }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use fibstack_redis::keys;
+
 use super::process::{Service, free_port, wait_for};
 use super::tls::TestCerts;
 
@@ -308,8 +310,8 @@ impl TestRedis {
     /// Jobs a worker holds without having acknowledged them.
     pub fn pending_jobs(&self) -> u64 {
         let summary: redis::Value = redis::cmd("XPENDING")
-            .arg("{fib}:jobs")
-            .arg("workers")
+            .arg(keys::JOBS)
+            .arg(keys::GROUP)
             .query(&mut self.connection())
             .unwrap_or(redis::Value::Nil);
         match summary {
@@ -324,7 +326,7 @@ impl TestRedis {
     /// Jobs waiting or running.
     pub fn queue_length(&self) -> u64 {
         redis::cmd("XLEN")
-            .arg("{fib}:jobs")
+            .arg(keys::JOBS)
             .query(&mut self.connection())
             .expect("XLEN answers")
     }
