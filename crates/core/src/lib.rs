@@ -8,12 +8,14 @@
 //! - [`summary`]: how a long decimal value is shortened for lists.
 //! - [`http`]: the JSON shapes of the HTTP contract, shared by the api and the web client.
 //! - [`backend`]: the error every storage adapter reports, so callers can tell "down" from "broken".
+//! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
 //!
 //! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
 //! so validation has exactly one definition on both sides of the wire.
 
 pub mod backend;
+pub mod backoff;
 #[cfg(feature = "arith")]
 pub mod decimal;
 #[cfg(feature = "arith")]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use fibstack_core::backoff::Backoff;
 use fibstack_core::http::ValueEvent;
 use fibstack_core::store::{EventSink, RelayedEvent};
 use futures_util::StreamExt;
@@ -24,6 +25,10 @@ pub struct EventRelay {
 
 const RECONNECT_MIN: Duration = Duration::from_millis(100);
 const RECONNECT_MAX: Duration = Duration::from_secs(2);
+
+fn reconnect_backoff() -> Backoff {
+    Backoff::new(RECONNECT_MIN, RECONNECT_MAX)
+}
 
 impl EventRelay {
     pub fn new(config: RedisConfig, sink: Arc<dyn EventSink>) -> Self {
@@ -51,7 +56,7 @@ impl EventRelay {
         if self.config.cluster {
             return self.relay_from_cluster().await;
         }
-        let mut delay = RECONNECT_MIN;
+        let mut backoff = reconnect_backoff();
         let mut first = true;
         loop {
             match self.subscribe().await {
@@ -62,7 +67,7 @@ impl EventRelay {
                         self.sink.publish(RelayedEvent::Resync);
                     }
                     first = false;
-                    delay = RECONNECT_MIN;
+                    backoff.reset();
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
                         let payload: String = message.get_payload().unwrap_or_default();
@@ -75,8 +80,7 @@ impl EventRelay {
                     tracing::debug!(%error, "cannot subscribe to value events yet");
                 }
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(RECONNECT_MAX);
+            tokio::time::sleep(backoff.next_delay()).await;
         }
     }
 
@@ -118,11 +122,10 @@ impl EventRelay {
                 return;
             }
         };
-        let mut delay = RECONNECT_MIN;
+        let mut backoff = reconnect_backoff();
         while let Err(error) = connection.subscribe(keys::EVENTS).await {
             tracing::debug!(%error, "cannot subscribe to value events yet");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(RECONNECT_MAX);
+            tokio::time::sleep(backoff.next_delay()).await;
         }
         tracing::info!("subscribed to value events (cluster)");
         // The connection lives on, and with it the subscription.

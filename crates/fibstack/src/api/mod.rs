@@ -34,6 +34,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use fibstack_core::backoff::Backoff;
 use fibstack_core::{BackendError, IndexPolicy};
 use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
@@ -205,7 +206,7 @@ impl Api {
 
 /// Applies migrations, retrying while Postgres is unreachable, then opens the data routes.
 async fn migrate_until_done(state: AppState) {
-    let mut delay = START_RETRY_MIN;
+    let mut backoff = start_backoff();
     loop {
         match state.submissions.migrate().await {
             Ok(()) => {
@@ -215,11 +216,12 @@ async fn migrate_until_done(state: AppState) {
             }
             Err(error) if stop_if_refused(&state, &error) => return,
             Err(error) => {
+                let delay = backoff.next_delay();
                 tracing::warn!(error = %error, retry_in = ?delay, "cannot migrate yet; waiting for Postgres");
+                if !sleep_unless_stopped(&state, delay).await {
+                    return;
+                }
             }
-        }
-        if !sleep_unless_stopped(&state, &mut delay).await {
-            return;
         }
     }
 }
@@ -227,23 +229,26 @@ async fn migrate_until_done(state: AppState) {
 /// Asks the queue for one round trip, retrying while it is unreachable, so that settings it
 /// refuses stop the api at start instead of surfacing as 503s on the first submission.
 async fn check_queue_until_answered(state: AppState) {
-    let mut delay = START_RETRY_MIN;
+    let mut backoff = start_backoff();
     loop {
         match state.values.ping().await {
             Ok(()) => return,
             Err(error) if stop_if_refused(&state, &error) => return,
             Err(error) => {
+                let delay = backoff.next_delay();
                 tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "queue not reachable yet");
+                if !sleep_unless_stopped(&state, delay).await {
+                    return;
+                }
             }
-        }
-        if !sleep_unless_stopped(&state, &mut delay).await {
-            return;
         }
     }
 }
 
-const START_RETRY_MIN: Duration = Duration::from_millis(200);
-const START_RETRY_MAX: Duration = Duration::from_secs(5);
+/// Between attempts to reach Postgres or the queue at start.
+fn start_backoff() -> Backoff {
+    Backoff::new(Duration::from_millis(200), Duration::from_secs(5))
+}
 
 /// A refusal (TLS, certificate, login) is not waited out: the process stops, saying what to
 /// fix. Returns whether it was one.
@@ -258,12 +263,10 @@ fn stop_if_refused(state: &AppState, error: &BackendError) -> bool {
     true
 }
 
-/// Waits `delay` (then doubles it, up to a cap); false when the process is stopping instead.
-async fn sleep_unless_stopped(state: &AppState, delay: &mut Duration) -> bool {
-    let slept = tokio::select! {
-        () = tokio::time::sleep(*delay) => true,
+/// Waits `delay`; false when the process is stopping instead.
+async fn sleep_unless_stopped(state: &AppState, delay: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => true,
         () = state.shutdown.cancelled() => false,
-    };
-    *delay = (*delay * 2).min(START_RETRY_MAX);
-    slept
+    }
 }

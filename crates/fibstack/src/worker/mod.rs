@@ -15,6 +15,7 @@ mod step;
 use std::time::Duration;
 
 use fibstack_core::BackendError;
+use fibstack_core::backoff::Backoff;
 use fibstack_core::store::JobSource;
 use tokio_util::sync::CancellationToken;
 
@@ -32,7 +33,8 @@ pub fn unique_name() -> String {
 pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> anyhow::Result<()> {
     let consumer = jobs.worker_name().to_owned();
     tracing::info!(%consumer, "worker started");
-    let mut backoff = Backoff::default();
+    // Between attempts to read jobs while the queue is away.
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         let next = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -51,7 +53,7 @@ pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> a
                 return Err(anyhow::Error::new(error));
             }
             Err(error) => {
-                let delay = backoff.next();
+                let delay = backoff.next_delay();
                 tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "cannot read jobs; waiting for the queue");
                 tokio::select! {
                     () = shutdown.cancelled() => break,
@@ -62,26 +64,4 @@ pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> a
     }
     tracing::info!(%consumer, "worker stopped");
     Ok(())
-}
-
-/// Doubling delays between reconnection attempts, from 100 ms to 5 s.
-#[derive(Debug)]
-struct Backoff(Duration);
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff(Duration::from_millis(100))
-    }
-}
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let delay = self.0;
-        self.0 = (self.0 * 2).min(Duration::from_secs(5));
-        delay
-    }
-
-    fn reset(&mut self) {
-        *self = Backoff::default();
-    }
 }
