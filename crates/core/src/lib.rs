@@ -7,14 +7,16 @@
 //!   (feature `arith`).
 //! - [`summary`]: how a long decimal value is shortened for lists.
 //! - [`http`]: the JSON shapes of the HTTP contract, shared by the api and the web client.
-//! - [`backend`]: the error every storage adapter reports, so callers can tell "down" from "broken".
+//! - [`backend_error`]: the error every storage adapter reports, so callers can tell "down" from
+//!   "broken".
+//! - [`pem`]: whether a CA file the adapters are given holds a certificate at all.
 //! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
 //!
 //! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
 //! so validation has exactly one definition on both sides of the wire.
 
-pub mod backend;
+pub mod backend_error;
 pub mod backoff;
 #[cfg(feature = "arith")]
 pub mod decimal;
@@ -22,8 +24,9 @@ pub mod decimal;
 pub mod fib;
 pub mod http;
 pub mod index;
+pub mod pem;
 pub mod store;
 pub mod summary;
 
-pub use backend::{BackendError, Service};
+pub use backend_error::{BackendError, Service};
 pub use index::{FibIndex, IndexError, IndexPolicy};

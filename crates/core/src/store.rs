@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::backend::BackendError;
+use crate::backend_error::BackendError;
 use crate::http::ValueEvent;
 use crate::index::FibIndex;
 

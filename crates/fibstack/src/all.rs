@@ -10,8 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Api, ApiSettings};
-use crate::backends::AllInOneStorage;
 use crate::config::{QueueSettings, Storage};
+use crate::wiring::AllInOneStorage;
 use crate::{web, worker};
 
 /// Everything the all-in-one process needs, read from the environment by the caller.

@@ -4,7 +4,7 @@
 //! - [`api`]: the HTTP contract (axum) over its storage.
 //! - [`worker`]: takes jobs from the queue, computes, stores, announces.
 //! - [`all`]: both, and the web client ([`web`]), in one process: the default command.
-//! - [`backends`]: opens the storage each role works on: Postgres and Redis, or the embedded store.
+//! - [`wiring`]: opens the storage each role works on: Postgres and Redis, or the embedded store.
 //! - [`config`]: the environment, read once and checked, each problem named by its variable.
 //! - [`healthcheck`]: the probe container `HEALTHCHECK`s run.
 //! - [`telemetry`], [`shutdown`]: shared by every role.
@@ -14,10 +14,10 @@
 
 pub mod all;
 pub mod api;
-pub mod backends;
 pub mod config;
 pub mod healthcheck;
 pub mod shutdown;
 pub mod telemetry;
 pub mod web;
+pub mod wiring;
 pub mod worker;

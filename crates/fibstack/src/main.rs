@@ -7,8 +7,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use fibstack::all::{self, AllSettings};
 use fibstack::api::{Api, ApiSettings};
-use fibstack::backends::{self, ApiStorage};
 use fibstack::config::{self, process_env};
+use fibstack::wiring::{self, ApiStorage};
 use fibstack::{healthcheck, shutdown, telemetry, worker};
 use fibstack_core::IndexPolicy;
 use fibstack_core::fib::fibonacci_decimal;
@@ -137,7 +137,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let redis = config::redis(&process_env)?;
             let queue = config::queue(&process_env)?;
             one_thread_runtime()?.block_on(async {
-                let jobs = backends::redis_jobs(&redis, &queue, policy, worker::unique_name())?;
+                let jobs = wiring::redis_jobs(&redis, &queue, policy, worker::unique_name())?;
                 worker::run(jobs, shutdown::on_signal()).await
             })?;
             Ok(ExitCode::SUCCESS)

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fibstack_core::backend::holds_pem_certificate;
+use fibstack_core::pem::holds_pem_certificate;
 use fibstack_core::{BackendError, Service};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};

@@ -48,8 +48,8 @@ pub use hub::EventHub;
 pub use openapi::ApiDoc;
 pub use state::AppState;
 
-use crate::backends::ApiStorage;
 use crate::telemetry::error_chain;
+use crate::wiring::ApiStorage;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

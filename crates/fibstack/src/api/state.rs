@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::hub::EventHub;
 use super::lists::ListCache;
 use super::metrics::Metrics;
-use crate::backends::ApiStorage;
+use crate::wiring::ApiStorage;
 
 /// Open event streams per process.
 const MAX_EVENT_STREAMS: usize = 4096;
