@@ -12,12 +12,16 @@
 //! - [`pem`]: whether a CA file the adapters are given holds a certificate at all.
 //! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
+//! - `conformance` (feature `testing`): what every storage backend must decide alike, as checks
+//!   each backend's tests run.
 //!
 //! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
 //! so validation has exactly one definition on both sides of the wire.
 
 pub mod backend_error;
 pub mod backoff;
+#[cfg(feature = "testing")]
+pub mod conformance;
 #[cfg(feature = "arith")]
 pub mod decimal;
 #[cfg(feature = "arith")]

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
+use fibstack_core::conformance;
+use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{
     CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueueStats,
     RelayedEvent, SubmissionLog, ValueStore,
@@ -53,51 +55,38 @@ fn index(n: u64) -> fibstack_core::FibIndex {
 }
 
 #[tokio::test]
-async fn the_queue_answers_added_queued_full_done_and_failed() {
+async fn the_queue_decides_as_every_backend_must_and_announces_each_outcome() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let (store, events) = open(settings(&dir)).await;
-    assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Added));
-    assert_eq!(
-        store.enqueue(index(7)).await.ok(),
-        Some(Enqueued::AlreadyQueued)
-    );
-    assert_eq!(store.enqueue(index(8)).await.ok(), Some(Enqueued::Added));
-    assert_eq!(store.enqueue(index(9)).await.ok(), Some(Enqueued::Added));
-    assert_eq!(
-        store.enqueue(index(10)).await.ok(),
-        Some(Enqueued::QueueFull),
-        "the limit is 3 jobs"
-    );
-    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(3));
-
+    let (store, events) = open(EmbeddedSettings {
+        queue_limit: conformance::QUEUE_LIMIT,
+        ..settings(&dir)
+    })
+    .await;
     let mut jobs = store.jobs("w".to_owned());
-    let job = jobs.next().await.expect("a read").expect("a job");
-    assert_eq!(job.index, Ok(index(7)), "oldest first");
-    assert_eq!(job.deliveries, 1);
-    assert_eq!(jobs.complete(&job, index(7), "13").await.ok(), Some(true));
+    conformance::queue_decisions(&store, &mut jobs).await;
+    let event = |index, status, digits| {
+        RelayedEvent::Changed(ValueEvent {
+            index,
+            status,
+            digits,
+        })
+    };
     assert_eq!(
         events.take(),
-        vec![RelayedEvent::Changed(fibstack_core::http::ValueEvent {
-            index: 7,
-            status: fibstack_core::http::ValueStatus::Done,
-            digits: Some(2),
-        })],
-        "announced once stored"
+        vec![
+            event(7, ValueStatus::Done, Some(2)),
+            event(8, ValueStatus::Failed, None)
+        ],
+        "each value announced once stored, each failure once given up"
     );
-    assert_eq!(
-        store.enqueue(index(7)).await.ok(),
-        Some(Enqueued::AlreadyDone)
-    );
-    assert_eq!(
-        store.lookup(index(7)).await.ok(),
-        Some(Lookup::Value("13".to_owned()))
-    );
+}
 
-    let job = jobs.next().await.expect("a read").expect("a job");
-    jobs.fail(&job, "broken on purpose").await.expect("failed");
-    assert_eq!(store.enqueue(index(8)).await.ok(), Some(Enqueued::Failed));
-    assert_eq!(store.lookup(index(8)).await.ok(), Some(Lookup::Failed));
-    assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(1));
+#[tokio::test]
+async fn a_value_is_stored_once_as_every_backend_must() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (store, _events) = open(settings(&dir)).await;
+    let mut jobs = store.jobs("w".to_owned());
+    conformance::a_value_is_stored_once(&store, &mut jobs).await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 mod all_in_one;
 mod browser;
+mod conformance;
 mod contract;
 mod events;
 mod faults;

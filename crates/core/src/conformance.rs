@@ -1,0 +1,104 @@
+//! What every queue backend must decide alike, as checks a backend's own tests run on it (feature
+//! `testing`): the Redis scripts and the embedded store are two implementations of one contract,
+//! and these keep them one.
+//!
+//! Each check starts from an empty store whose queue holds at most [`QUEUE_LIMIT`] jobs, and
+//! panics, naming the step, where the backend answers otherwise.
+
+use crate::FibIndex;
+use crate::store::{Enqueued, Job, JobSource, Lookup, ValueStore};
+
+/// The queue limit the store under test must be opened with.
+pub const QUEUE_LIMIT: u64 = 3;
+
+fn index(n: u64) -> FibIndex {
+    FibIndex::try_from(n).expect("a small index")
+}
+
+async fn enqueue(values: &dyn ValueStore, n: u64) -> Enqueued {
+    values
+        .enqueue(index(n))
+        .await
+        .unwrap_or_else(|error| panic!("enqueue {n}: {error}"))
+}
+
+async fn next_job(jobs: &mut dyn JobSource) -> Job {
+    jobs.next()
+        .await
+        .unwrap_or_else(|error| panic!("read a job: {error}"))
+        .expect("a job is waiting")
+}
+
+async fn jobs_in_queue(values: &dyn ValueStore) -> u64 {
+    values.queue_stats().await.expect("queue stats").jobs
+}
+
+/// Queued, already queued, full, done, failed: the answers of `enqueue` as jobs go through the
+/// queue, oldest first, and what `lookup` says of each index after.
+pub async fn queue_decisions(values: &dyn ValueStore, jobs: &mut dyn JobSource) {
+    assert_eq!(enqueue(values, 7).await, Enqueued::Added);
+    assert_eq!(enqueue(values, 7).await, Enqueued::AlreadyQueued);
+    assert_eq!(enqueue(values, 8).await, Enqueued::Added);
+    assert_eq!(enqueue(values, 9).await, Enqueued::Added);
+    assert_eq!(
+        enqueue(values, 10).await,
+        Enqueued::QueueFull,
+        "the limit is {QUEUE_LIMIT} jobs"
+    );
+    assert_eq!(jobs_in_queue(values).await, QUEUE_LIMIT);
+    assert_eq!(
+        values.lookup(index(7)).await.expect("lookup 7"),
+        Lookup::Missing,
+        "queued, not computed yet"
+    );
+
+    let job = next_job(jobs).await;
+    assert_eq!(job.index, Ok(index(7)), "oldest first");
+    assert_eq!(job.deliveries, 1);
+    assert_eq!(
+        jobs.complete(&job, index(7), "13").await.ok(),
+        Some(true),
+        "stored now"
+    );
+    assert_eq!(enqueue(values, 7).await, Enqueued::AlreadyDone);
+    assert_eq!(
+        values.lookup(index(7)).await.expect("lookup 7"),
+        Lookup::Value("13".to_owned())
+    );
+    assert_eq!(
+        values.values(&[index(7), index(9)]).await.expect("values"),
+        vec![Some("13".to_owned()), None]
+    );
+
+    let job = next_job(jobs).await;
+    assert_eq!(job.index, Ok(index(8)));
+    jobs.fail(&job, "broken on purpose").await.expect("failed");
+    assert_eq!(enqueue(values, 8).await, Enqueued::Failed);
+    assert_eq!(
+        values.lookup(index(8)).await.expect("lookup 8"),
+        Lookup::Failed
+    );
+    assert_eq!(jobs_in_queue(values).await, 1, "only 9 is left");
+    assert_eq!(enqueue(values, 10).await, Enqueued::Added, "room again");
+}
+
+/// A job delivered twice (its first worker was slow) is stored once: the late completion
+/// answers `false` and changes nothing.
+pub async fn a_value_is_stored_once(values: &dyn ValueStore, jobs: &mut dyn JobSource) {
+    assert_eq!(enqueue(values, 20).await, Enqueued::Added);
+    let job = next_job(jobs).await;
+    assert_eq!(
+        jobs.complete(&job, index(20), "6765").await.ok(),
+        Some(true)
+    );
+    assert_eq!(
+        jobs.complete(&job, index(20), "6765").await.ok(),
+        Some(false),
+        "a second completion of the same job stores nothing"
+    );
+    assert_eq!(jobs_in_queue(values).await, 0);
+    assert_eq!(
+        values.lookup(index(20)).await.expect("lookup 20"),
+        Lookup::Value("6765".to_owned())
+    );
+}

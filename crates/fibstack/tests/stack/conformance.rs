@@ -1,0 +1,50 @@
+//! The Redis backend against the checks every queue backend must pass (the embedded store's
+//! tests run the same ones), each on a Redis of its own.
+
+use std::time::Duration;
+
+use fibstack_core::IndexPolicy;
+use fibstack_core::conformance::{self, QUEUE_LIMIT};
+use fibstack_redis::{JobStream, JobStreamSettings, RedisConfig, ValueCache};
+
+use crate::support::redis::TestRedis;
+
+/// Runs `check` on a fresh Redis, through the api's value cache and one worker's job stream.
+fn on_redis(check: impl AsyncFnOnce(&ValueCache, &mut JobStream)) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let redis = TestRedis::start(dir.path());
+    let config = RedisConfig::plain("127.0.0.1", redis.port);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let values = ValueCache::new(
+            config.shared_connection().expect("a connection"),
+            QUEUE_LIMIT,
+        );
+        let settings = JobStreamSettings {
+            consumer: "conformance".to_owned(),
+            block: Duration::from_millis(50),
+            reclaim_idle: Duration::from_secs(60),
+            max_deliveries: 3,
+            failure_memory: Duration::from_secs(60),
+            cache_budget: 1_000,
+        };
+        let mut jobs =
+            JobStream::new(config.clone(), settings, IndexPolicy::default()).expect("a stream");
+        check(&values, &mut jobs).await;
+    });
+}
+
+#[test]
+#[ignore = "needs Redis (scripts/test runs it)"]
+fn the_redis_queue_decides_as_every_backend_must() {
+    on_redis(async |values, jobs| conformance::queue_decisions(values, jobs).await);
+}
+
+#[test]
+#[ignore = "needs Redis (scripts/test runs it)"]
+fn the_redis_store_keeps_a_value_once_as_every_backend_must() {
+    on_redis(async |values, jobs| conformance::a_value_is_stored_once(values, jobs).await);
+}
