@@ -2,33 +2,18 @@
 //! process, on the embedded store unless Postgres and Redis are configured. The roles are the
 //! same code as the separate `api` and `worker` processes; only the wiring differs.
 
-use std::net::IpAddr;
-
 use anyhow::Context;
-use fibstack_core::IndexPolicy;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{Api, ApiSettings};
-use crate::config::{QueueSettings, Storage};
+use crate::config::AllConfig;
 use crate::wiring::AllInOneStorage;
 use crate::{web, worker};
 
-/// Everything the all-in-one process needs, read from the environment by the caller.
-#[derive(Debug, Clone)]
-pub struct AllSettings {
-    pub host: IpAddr,
-    pub port: u16,
-    pub policy: IndexPolicy,
-    pub storage: Storage,
-    pub queue: QueueSettings,
-    /// Worker loops: computations that can run at once.
-    pub workers: usize,
-}
-
 /// Serves until the shutdown token is cancelled, then lets the workers finish their jobs in
 /// hand and closes the store.
-pub async fn run(settings: AllSettings, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(settings: AllConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
     let AllInOneStorage { api, workers } =
         AllInOneStorage::open(&settings.storage, &settings.queue, settings.policy).await?;
     tracing::info!("storage: {}", workers.describe(&settings.storage));

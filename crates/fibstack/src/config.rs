@@ -1,8 +1,10 @@
-//! Configuration from the environment, read once at start.
+//! Configuration from the environment, read once at start: one type per role ([`AllConfig`],
+//! [`ApiConfig`], [`WorkerConfig`]) holds everything that role reads, and its defaults.
 //!
 //! Parsing is pure (it takes a lookup function), so every rule is unit-tested without touching
 //! the process environment. A missing or malformed variable is reported by name, in one line.
 
+use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -10,6 +12,82 @@ use fibstack_core::IndexPolicy;
 use fibstack_core::index::DEFAULT_MAX_INDEX;
 use fibstack_postgres::PgConfig;
 use fibstack_redis::{RedisConfig, RedisTls};
+
+use crate::api::ApiSettings;
+
+/// `fibstack all`, what `cargo run` starts: the page, the api and the workers on a workstation.
+#[derive(Debug, Clone)]
+pub struct AllConfig {
+    /// `HOST` (127.0.0.1: only this machine) and `PORT` (3050).
+    pub host: IpAddr,
+    pub port: u16,
+    pub policy: IndexPolicy,
+    pub storage: Storage,
+    pub queue: QueueSettings,
+    /// `FIB_WORKERS`: worker loops, computations that can run at once.
+    pub workers: usize,
+}
+
+impl AllConfig {
+    pub fn from_env(env: &impl Lookup) -> Result<Self, ConfigError> {
+        Ok(AllConfig {
+            host: host(env, [127, 0, 0, 1].into())?,
+            port: port(env, 3050)?,
+            policy: index_policy(env)?,
+            storage: storage(env)?,
+            queue: queue(env)?,
+            workers: workers(env)?,
+        })
+    }
+}
+
+/// `fibstack api`: the HTTP api over Postgres and Redis, in a container.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// `HOST` (0.0.0.0: reachable from the router's container), `PORT` (5000), the index limit.
+    pub api: ApiSettings,
+    pub postgres: PgConfig,
+    pub redis: RedisConfig,
+    pub queue: QueueSettings,
+}
+
+impl ApiConfig {
+    pub fn from_env(env: &impl Lookup) -> Result<Self, ConfigError> {
+        Ok(ApiConfig {
+            api: ApiSettings {
+                host: host(env, [0, 0, 0, 0].into())?,
+                port: api_port(env)?,
+                policy: index_policy(env)?,
+            },
+            postgres: postgres(env)?,
+            redis: redis(env)?,
+            queue: queue(env)?,
+        })
+    }
+}
+
+/// `fibstack worker`: computes the jobs it takes from Redis.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub policy: IndexPolicy,
+    pub redis: RedisConfig,
+    pub queue: QueueSettings,
+}
+
+impl WorkerConfig {
+    pub fn from_env(env: &impl Lookup) -> Result<Self, ConfigError> {
+        Ok(WorkerConfig {
+            policy: index_policy(env)?,
+            redis: redis(env)?,
+            queue: queue(env)?,
+        })
+    }
+}
+
+/// The api's `PORT`, which its health check asks too.
+pub fn api_port(env: &impl Lookup) -> Result<u16, ConfigError> {
+    port(env, 5000)
+}
 
 /// A problem with one variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,7 +130,7 @@ fn parse_or<T: FromStr>(
 }
 
 /// `FIB_MAX_INDEX`.
-pub fn index_policy(env: &impl Lookup) -> Result<IndexPolicy, ConfigError> {
+fn index_policy(env: &impl Lookup) -> Result<IndexPolicy, ConfigError> {
     let max: u64 = parse_or(env, "FIB_MAX_INDEX", DEFAULT_MAX_INDEX, "a whole number")?;
     if max > fibstack_core::index::MAX_SUPPORTED_INDEX {
         return Err(ConfigError::new(
@@ -67,13 +145,13 @@ pub fn index_policy(env: &impl Lookup) -> Result<IndexPolicy, ConfigError> {
 }
 
 /// `PORT`, with the role's default.
-pub fn port(env: &impl Lookup, default: u16) -> Result<u16, ConfigError> {
+fn port(env: &impl Lookup, default: u16) -> Result<u16, ConfigError> {
     parse_or(env, "PORT", default, "a port number from 0 to 65535")
 }
 
 /// `FIB_WORKERS`: worker loops in the all-in-one process; when unset, one per core but one.
 /// 0 runs no computations: jobs wait in the store for a later start (or for workers elsewhere).
-pub fn workers(env: &impl Lookup) -> Result<usize, ConfigError> {
+fn workers(env: &impl Lookup) -> Result<usize, ConfigError> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     parse_or(env, "FIB_WORKERS", default_workers(cores), "a whole number")
 }
@@ -85,7 +163,7 @@ fn default_workers(cores: usize) -> usize {
 }
 
 /// `HOST`: the address to listen on.
-pub fn host(env: &impl Lookup, default: std::net::IpAddr) -> Result<std::net::IpAddr, ConfigError> {
+fn host(env: &impl Lookup, default: std::net::IpAddr) -> Result<std::net::IpAddr, ConfigError> {
     parse_or(
         env,
         "HOST",
@@ -267,7 +345,7 @@ pub const REDIS_VARIABLES: [&str; 7] = [
 /// Postgres and Redis when configured, the embedded store for what is not (`fibstack all`).
 /// A variable of a service whose host is unset is a mistake worth stopping for: the user meant
 /// that service, and silently using the embedded store instead would hide their data.
-pub fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
+fn storage(env: &impl Lookup) -> Result<Storage, ConfigError> {
     let submissions = if get(env, "PGHOST").is_some() {
         Some(postgres(env)?)
     } else {
@@ -344,6 +422,33 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |key: &str| map.get(key).cloned()
+    }
+
+    #[test]
+    fn each_role_reads_its_own_defaults() {
+        let all = AllConfig::from_env(&env(&[("HOME", "/home/ada")])).expect("valid");
+        assert_eq!(
+            (all.host.to_string(), all.port),
+            ("127.0.0.1".to_owned(), 3050)
+        );
+        assert!(all.storage.uses_embedded());
+        let services = [("PGHOST", "db"), ("REDIS_HOST", "cache")];
+        let api = ApiConfig::from_env(&env(&services)).expect("valid");
+        assert_eq!(
+            (api.api.host.to_string(), api.api.port),
+            ("0.0.0.0".to_owned(), 5000)
+        );
+        assert_eq!(
+            (api.postgres.host.as_str(), api.redis.host.as_str()),
+            ("db", "cache")
+        );
+        let worker = WorkerConfig::from_env(&env(&[("REDIS_HOST", "cache")])).expect("valid");
+        assert_eq!(worker.policy.max(), 1_000_000);
+        let refused = ApiConfig::from_env(&env(&[("REDIS_HOST", "cache")]));
+        assert_eq!(
+            refused.map_err(|error| error.variable).err(),
+            Some("PGHOST")
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use fibstack::all::{self, AllSettings};
-use fibstack::api::{Api, ApiSettings};
-use fibstack::config::{self, process_env};
+use fibstack::all;
+use fibstack::api::Api;
+use fibstack::config::{self, AllConfig, ApiConfig, WorkerConfig, process_env};
 use fibstack::wiring::{self, ApiStorage};
 use fibstack::{healthcheck, shutdown, telemetry, worker};
 use fibstack_core::IndexPolicy;
@@ -30,18 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The whole app in one process (the default): client, api and workers on 127.0.0.1:3050.
-    ///
-    /// The web client at /, the api under /api, FIB_WORKERS workers (one per core but one). Data goes
-    /// to an embedded SQLite file in FIBSTACK_DATA_DIR, or to Postgres (PGHOST, …) and Redis
-    /// (REDIS_HOST, …) when they are set. HOST and PORT change the address.
-    All,
-    /// Serve the HTTP api (PORT, default 5000) over Postgres (PG*) and Redis (REDIS_*).
-    Api,
-    /// Compute queued jobs from Redis (REDIS_*).
-    Worker,
-    /// Apply the database migrations (PG*) and exit.
-    Migrate,
+    #[command(flatten)]
+    Role(Role),
     /// Exit 0 if the api on this machine answers /healthz with 200, or with --redis if Redis
     /// (REDIS_*) answers PING (for container health checks of the api and the worker).
     Healthcheck {
@@ -65,9 +55,27 @@ enum Command {
     },
 }
 
+/// The long-running parts of the system, and the migration: each logs, and reads its
+/// configuration once (`config`).
+#[derive(Debug, Subcommand)]
+enum Role {
+    /// The whole app in one process (the default): client, api and workers on 127.0.0.1:3050.
+    ///
+    /// The web client at /, the api under /api, FIB_WORKERS workers (one per core but one). Data goes
+    /// to an embedded SQLite file in FIBSTACK_DATA_DIR, or to Postgres (PGHOST, …) and Redis
+    /// (REDIS_HOST, …) when they are set. HOST and PORT change the address.
+    All,
+    /// Serve the HTTP api (PORT, default 5000) over Postgres (PG*) and Redis (REDIS_*).
+    Api,
+    /// Compute queued jobs from Redis (REDIS_*).
+    Worker,
+    /// Apply the database migrations (PG*) and exit.
+    Migrate,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command.unwrap_or(Command::All)) {
+    match run(cli.command.unwrap_or(Command::Role(Role::All))) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("fibstack: {error:#}");
@@ -91,7 +99,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => {
             let port = match port {
                 Some(port) => port,
-                None => config::port(&process_env, 5000)?,
+                None => config::api_port(&process_env)?,
             };
             let status = one_thread_runtime()?.block_on(healthcheck::probe(&host, port, &path))?;
             if status == 200 {
@@ -101,49 +109,41 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
-        Command::All => {
+        Command::Role(role) => {
             telemetry::init(config::json_logs(&process_env));
-            let settings = AllSettings {
-                host: config::host(&process_env, [127, 0, 0, 1].into())?,
-                port: config::port(&process_env, 3050)?,
-                policy: config::index_policy(&process_env)?,
-                storage: config::storage(&process_env)?,
-                queue: config::queue(&process_env)?,
-                workers: config::workers(&process_env)?,
-            };
-            runtime()?.block_on(async { all::run(settings, shutdown::on_signal()).await })?;
+            run_role(role)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Api => {
-            telemetry::init(config::json_logs(&process_env));
-            let settings = ApiSettings {
-                host: config::host(&process_env, [0, 0, 0, 0].into())?,
-                port: config::port(&process_env, 5000)?,
-                policy: config::index_policy(&process_env)?,
-            };
-            let postgres = config::postgres(&process_env)?;
-            let redis = config::redis(&process_env)?;
-            let queue = config::queue(&process_env)?;
+    }
+}
+
+fn run_role(role: Role) -> anyhow::Result<()> {
+    match role {
+        Role::All => {
+            let config = AllConfig::from_env(&process_env)?;
+            runtime()?.block_on(all::run(config, shutdown::on_signal()))
+        }
+        Role::Api => {
+            let config = ApiConfig::from_env(&process_env)?;
             runtime()?.block_on(async {
-                let storage = ApiStorage::external(&postgres, &redis, &queue)?;
-                let api = Api::build(settings, storage, shutdown::on_signal()).await?;
+                let storage = ApiStorage::external(&config.postgres, &config.redis, &config.queue)?;
+                let api = Api::build(config.api, storage, shutdown::on_signal()).await?;
                 api.run_until_stopped().await
-            })?;
-            Ok(ExitCode::SUCCESS)
+            })
         }
-        Command::Worker => {
-            telemetry::init(config::json_logs(&process_env));
-            let policy = config::index_policy(&process_env)?;
-            let redis = config::redis(&process_env)?;
-            let queue = config::queue(&process_env)?;
+        Role::Worker => {
+            let config = WorkerConfig::from_env(&process_env)?;
             one_thread_runtime()?.block_on(async {
-                let jobs = wiring::redis_jobs(&redis, &queue, policy, worker::unique_name())?;
+                let jobs = wiring::redis_jobs(
+                    &config.redis,
+                    &config.queue,
+                    config.policy,
+                    worker::unique_name(),
+                )?;
                 worker::run(jobs, shutdown::on_signal()).await
-            })?;
-            Ok(ExitCode::SUCCESS)
+            })
         }
-        Command::Migrate => {
-            telemetry::init(config::json_logs(&process_env));
+        Role::Migrate => {
             let postgres = config::postgres(&process_env)?;
             one_thread_runtime()?.block_on(async {
                 eprintln!(
@@ -156,7 +156,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .context("migration failed")
             })?;
             eprintln!("database schema is current");
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
     }
 }
