@@ -121,10 +121,6 @@ pub trait JobSource: Send + Sync + std::fmt::Debug {
     }
     /// Gives up on the job: its index shows as failed for a while and the job leaves the queue.
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError>;
-    /// A running job not kept alive for this long is delivered again.
-    fn reclaim_idle(&self) -> Duration;
-    /// A job delivered more times than this is failed instead of tried again.
-    fn max_deliveries(&self) -> u64;
     /// This worker's name, in logs (and in the Redis consumer group).
     fn worker_name(&self) -> &str;
 }
@@ -150,6 +146,22 @@ pub enum Enqueued {
     Failed,
     /// The queue holds its limit of jobs; nothing was added.
     QueueFull,
+}
+
+/// How the queue and the value cache behave, the same on every backend (`FIB_QUEUE_LIMIT`,
+/// `FIB_CACHE_BYTES`, `FIB_RECLAIM_IDLE_MS`, `FIB_MAX_DELIVERIES`, `FIB_FAILURE_SECS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuePolicy {
+    /// Jobs waiting or running, at most; past it a submission is refused ([`Enqueued::QueueFull`]).
+    pub queue_limit: u64,
+    /// Bytes of decimal values kept before the oldest are evicted.
+    pub cache_budget: u64,
+    /// A running job not kept alive for this long is delivered again.
+    pub reclaim_idle: Duration,
+    /// A job delivered more times than this is failed instead of tried again.
+    pub max_deliveries: u64,
+    /// How long a failure is remembered before the index may be queued again.
+    pub failure_memory: Duration,
 }
 
 /// The queue's figures, read when metrics are scraped.

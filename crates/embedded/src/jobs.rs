@@ -1,7 +1,5 @@
 //! The worker's side: claim a job, keep the claim, store the value or give up.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Computed, Job, JobSource, RelayedEvent};
@@ -41,7 +39,7 @@ impl EmbeddedJobs {
     async fn claim(&self, most: usize, large_from: u64) -> Result<Vec<Job>, BackendError> {
         let settings = self.store.settings();
         let now = now_ms();
-        let claimed_until = now.saturating_add(duration_ms(settings.reclaim_idle));
+        let claimed_until = now.saturating_add(duration_ms(settings.queue.reclaim_idle));
         let large_from = i64::try_from(large_from).unwrap_or(i64::MAX);
         let rows: Vec<(i64, i64, i64)> = self
             .store
@@ -123,7 +121,7 @@ impl JobSource for EmbeddedJobs {
 
     async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
         let claimed_until =
-            now_ms().saturating_add(duration_ms(self.store.settings().reclaim_idle));
+            now_ms().saturating_add(duration_ms(self.store.settings().queue.reclaim_idle));
         let id = job_row(job);
         self.store
             .shared
@@ -166,7 +164,7 @@ impl JobSource for EmbeddedJobs {
                 (job_row(&computed.job), value)
             })
             .collect();
-        let budget = i64::try_from(self.store.settings().cache_budget).unwrap_or(i64::MAX);
+        let budget = i64::try_from(self.store.settings().queue.cache_budget).unwrap_or(i64::MAX);
         let fresh = self
             .store
             .shared
@@ -192,7 +190,7 @@ impl JobSource for EmbeddedJobs {
         let failure = job.index.as_ref().ok().map(|&index| Failure {
             number: to_row(index),
             reason: reason.to_owned(),
-            until: now.saturating_add(duration_ms(self.store.settings().failure_memory)),
+            until: now.saturating_add(duration_ms(self.store.settings().queue.failure_memory)),
         });
         let id = job_row(job);
         self.store
@@ -204,14 +202,6 @@ impl JobSource for EmbeddedJobs {
             self.announce(index, ValueStatus::Failed, None);
         }
         Ok(())
-    }
-
-    fn reclaim_idle(&self) -> Duration {
-        self.store.settings().reclaim_idle
-    }
-
-    fn max_deliveries(&self) -> u64 {
-        self.store.settings().max_deliveries
     }
 
     fn worker_name(&self) -> &str {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::EventSink;
+use fibstack_core::store::{EventSink, QueuePolicy};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::Notify;
@@ -23,16 +23,8 @@ pub struct EmbeddedSettings {
     pub path: PathBuf,
     /// Which stored indexes are still valid (a lowered `FIB_MAX_INDEX` fails old jobs).
     pub policy: IndexPolicy,
-    /// Jobs waiting or running, at most.
-    pub queue_limit: u64,
-    /// A running job whose claim is not renewed for this long is delivered again.
-    pub reclaim_idle: Duration,
-    /// A job delivered more times than this is failed instead of tried again.
-    pub max_deliveries: u64,
-    /// How long a failure is remembered before the index may be queued again.
-    pub failure_memory: Duration,
-    /// Bytes of decimal values kept before the oldest are evicted.
-    pub cache_budget: u64,
+    /// The queue's limit, reclaiming, failures and the cache's budget, as every backend has them.
+    pub queue: QueuePolicy,
     /// Longest wait of a worker for a new job before it looks for stale ones.
     pub block: Duration,
 }
@@ -108,7 +100,7 @@ impl EmbeddedStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(OpenError::Sqlite)?;
-        let intake = SubmissionGroups::start(writes.clone(), settings.queue_limit);
+        let intake = SubmissionGroups::start(writes.clone(), settings.queue.queue_limit);
         Ok(EmbeddedStore {
             shared: Arc::new(Shared {
                 settings,

@@ -22,7 +22,7 @@ impl ValueStore for EmbeddedStore {
             return Ok(Vec::new());
         }
         let indexes = indexes.to_vec();
-        let queue_limit = self.settings().queue_limit;
+        let queue_limit = self.settings().queue.queue_limit;
         let outcomes = self
             .shared
             .writes

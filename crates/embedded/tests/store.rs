@@ -7,21 +7,28 @@ use fibstack_core::IndexPolicy;
 use fibstack_core::conformance;
 use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{
-    CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueueStats,
+    CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueuePolicy, QueueStats,
     RelayedEvent, SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
 use std::sync::{Arc, Mutex};
 
-fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
-    EmbeddedSettings {
-        path: dir.path().join("data/fibstack.sqlite3"),
-        policy: IndexPolicy::new(1_000_000),
+/// The queue of the tests: small, so its limit and budget are reached in a few steps.
+fn queue() -> QueuePolicy {
+    QueuePolicy {
         queue_limit: 3,
         reclaim_idle: Duration::from_secs(60),
         max_deliveries: 3,
         failure_memory: Duration::from_secs(60),
         cache_budget: 1_000,
+    }
+}
+
+fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
+    EmbeddedSettings {
+        path: dir.path().join("data/fibstack.sqlite3"),
+        policy: IndexPolicy::new(1_000_000),
+        queue: queue(),
         block: Duration::from_millis(50),
     }
 }
@@ -58,7 +65,10 @@ fn index(n: u64) -> fibstack_core::FibIndex {
 async fn the_queue_decides_as_every_backend_must_and_announces_each_outcome() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, events) = open(EmbeddedSettings {
-        queue_limit: conformance::QUEUE_LIMIT,
+        queue: QueuePolicy {
+            queue_limit: conformance::QUEUE_LIMIT,
+            ..queue()
+        },
         ..settings(&dir)
     })
     .await;
@@ -93,7 +103,10 @@ async fn a_value_is_stored_once_as_every_backend_must() {
 async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, _events) = open(EmbeddedSettings {
-        reclaim_idle: Duration::from_millis(100),
+        queue: QueuePolicy {
+            reclaim_idle: Duration::from_millis(100),
+            ..queue()
+        },
         ..settings(&dir)
     })
     .await;
@@ -132,8 +145,11 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
 async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, _events) = open(EmbeddedSettings {
-        cache_budget: 16,
-        queue_limit: 10,
+        queue: QueuePolicy {
+            cache_budget: 16,
+            queue_limit: 10,
+            ..queue()
+        },
         ..settings(&dir)
     })
     .await;
@@ -213,7 +229,10 @@ async fn a_second_store_on_the_same_file_is_refused() {
 async fn concurrent_writes_sharing_a_commit_each_see_the_ones_before() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, _events) = open(EmbeddedSettings {
-        queue_limit: 1_000,
+        queue: QueuePolicy {
+            queue_limit: 1_000,
+            ..queue()
+        },
         ..settings(&dir)
     })
     .await;
@@ -346,7 +365,10 @@ async fn a_file_written_by_the_first_schema_keeps_its_history_values_and_jobs() 
 async fn jobs_waiting_together_are_taken_and_stored_together_up_to_a_large_one() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, events) = open(EmbeddedSettings {
-        queue_limit: 10,
+        queue: QueuePolicy {
+            queue_limit: 10,
+            ..queue()
+        },
         ..settings(&dir)
     })
     .await;

@@ -29,7 +29,7 @@ pub async fn run(settings: AllConfig, shutdown: CancellationToken) -> anyhow::Re
     let mut running = JoinSet::new();
     for _ in 0..settings.workers {
         let jobs = workers.jobs(worker::unique_name())?;
-        running.spawn(worker::run(jobs, shutdown.clone()));
+        running.spawn(worker::run(jobs, settings.queue.clone(), shutdown.clone()));
     }
     tracing::info!(
         workers = settings.workers,

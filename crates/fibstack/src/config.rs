@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::index::DEFAULT_MAX_INDEX;
+use fibstack_core::store::QueuePolicy;
 use fibstack_postgres::PgConfig;
 use fibstack_redis::{RedisConfig, RedisTls};
 
@@ -23,7 +24,7 @@ pub struct AllConfig {
     pub port: u16,
     pub policy: IndexPolicy,
     pub storage: Storage,
-    pub queue: QueueSettings,
+    pub queue: QueuePolicy,
     /// `FIB_WORKERS`: worker loops, computations that can run at once.
     pub workers: usize,
 }
@@ -48,7 +49,7 @@ pub struct ApiConfig {
     pub api: ApiSettings,
     pub postgres: PgConfig,
     pub redis: RedisConfig,
-    pub queue: QueueSettings,
+    pub queue: QueuePolicy,
 }
 
 impl ApiConfig {
@@ -71,7 +72,7 @@ impl ApiConfig {
 pub struct WorkerConfig {
     pub policy: IndexPolicy,
     pub redis: RedisConfig,
-    pub queue: QueueSettings,
+    pub queue: QueuePolicy,
 }
 
 impl WorkerConfig {
@@ -251,22 +252,9 @@ fn flag(env: &impl Lookup, variable: &'static str) -> Result<bool, ConfigError> 
     }
 }
 
-/// Settings of the queue and cache, shared by the api and the worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueSettings {
-    /// `FIB_QUEUE_LIMIT`: jobs waiting or running before submissions get 503.
-    pub queue_limit: u64,
-    /// `FIB_CACHE_BYTES`: bytes of values kept in Redis.
-    pub cache_bytes: u64,
-    /// `FIB_RECLAIM_IDLE_MS`: a job untouched this long is taken from its (dead) worker.
-    pub reclaim_idle: Duration,
-    /// `FIB_MAX_DELIVERIES`: deliveries before a job is marked failed.
-    pub max_deliveries: u64,
-    /// `FIB_FAILURE_SECS`: how long a failed index stays failed.
-    pub failure_memory: Duration,
-}
-
-pub fn queue(env: &impl Lookup) -> Result<QueueSettings, ConfigError> {
+/// `FIB_QUEUE_LIMIT`, `FIB_CACHE_BYTES`, `FIB_RECLAIM_IDLE_MS`, `FIB_MAX_DELIVERIES`,
+/// `FIB_FAILURE_SECS`: the queue and the cache, the same for the api and the workers.
+pub fn queue(env: &impl Lookup) -> Result<QueuePolicy, ConfigError> {
     let positive = |variable: &'static str, value: u64| {
         if value == 0 {
             Err(ConfigError::new(variable, "must be at least 1"))
@@ -274,12 +262,12 @@ pub fn queue(env: &impl Lookup) -> Result<QueueSettings, ConfigError> {
             Ok(value)
         }
     };
-    Ok(QueueSettings {
+    Ok(QueuePolicy {
         queue_limit: positive(
             "FIB_QUEUE_LIMIT",
             parse_or(env, "FIB_QUEUE_LIMIT", 100_000, "a whole number")?,
         )?,
-        cache_bytes: positive(
+        cache_budget: positive(
             "FIB_CACHE_BYTES",
             parse_or(
                 env,

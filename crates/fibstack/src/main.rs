@@ -121,7 +121,8 @@ fn run_role(role: Role) -> anyhow::Result<()> {
     match role {
         Role::All => {
             let config = AllConfig::from_env(&process_env)?;
-            runtime()?.block_on(all::run(config, shutdown::on_signal()))
+            // The signal handlers are tasks: they are set up inside the runtime.
+            runtime()?.block_on(async { all::run(config, shutdown::on_signal()).await })
         }
         Role::Api => {
             let config = ApiConfig::from_env(&process_env)?;
@@ -140,7 +141,7 @@ fn run_role(role: Role) -> anyhow::Result<()> {
                     config.policy,
                     worker::unique_name(),
                 )?;
-                worker::run(jobs, shutdown::on_signal()).await
+                worker::run(jobs, config.queue, shutdown::on_signal()).await
             })
         }
         Role::Migrate => {

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{Intake, JobSource, QueueThenRecord, SubmissionLog, ValueStore};
+use fibstack_core::store::{
+    Intake, JobSource, QueuePolicy, QueueThenRecord, SubmissionLog, ValueStore,
+};
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
 
 use crate::api::EventHub;
-use crate::config::{QueueSettings, Storage};
+use crate::config::Storage;
 
 /// Longest single wait of a worker for a new job.
 const BLOCK: std::time::Duration = std::time::Duration::from_secs(5);
@@ -38,7 +40,7 @@ impl ApiStorage {
     pub fn external(
         postgres: &PgConfig,
         redis: &RedisConfig,
-        queue: &QueueSettings,
+        queue: &QueuePolicy,
     ) -> anyhow::Result<ApiStorage> {
         let events = EventHub::new();
         let submissions: Arc<dyn SubmissionLog> = Arc::new(Submissions::new(postgres.lazy_pool()?));
@@ -59,22 +61,19 @@ impl ApiStorage {
 /// The queue as the `worker` role takes jobs from it.
 pub fn redis_jobs(
     redis: &RedisConfig,
-    queue: &QueueSettings,
+    queue: &QueuePolicy,
     policy: IndexPolicy,
     consumer: String,
 ) -> anyhow::Result<Box<dyn JobSource>> {
     let settings = JobStreamSettings {
         consumer,
         block: BLOCK,
-        reclaim_idle: queue.reclaim_idle,
-        max_deliveries: queue.max_deliveries,
-        failure_memory: queue.failure_memory,
-        cache_budget: queue.cache_bytes,
+        queue: queue.clone(),
     };
     Ok(Box::new(JobStream::new(redis.clone(), settings, policy)?))
 }
 
-fn redis_values(redis: &RedisConfig, queue: &QueueSettings) -> anyhow::Result<ValueCache> {
+fn redis_values(redis: &RedisConfig, queue: &QueuePolicy) -> anyhow::Result<ValueCache> {
     Ok(ValueCache::new(
         redis.shared_connection()?,
         queue.queue_limit,
@@ -100,7 +99,7 @@ pub struct AllInOneStorage {
 pub struct WorkerStorage {
     embedded: Option<EmbeddedStore>,
     redis: Option<RedisConfig>,
-    queue: QueueSettings,
+    queue: QueuePolicy,
     policy: IndexPolicy,
 }
 
@@ -108,7 +107,7 @@ impl AllInOneStorage {
     /// Opens the embedded store when either part needs it (creating its file on first use).
     pub async fn open(
         storage: &Storage,
-        queue: &QueueSettings,
+        queue: &QueuePolicy,
         policy: IndexPolicy,
     ) -> anyhow::Result<AllInOneStorage> {
         let events = EventHub::new();
@@ -116,11 +115,7 @@ impl AllInOneStorage {
             let settings = EmbeddedSettings {
                 path: storage.data_dir.join(DATA_FILE),
                 policy,
-                queue_limit: queue.queue_limit,
-                reclaim_idle: queue.reclaim_idle,
-                max_deliveries: queue.max_deliveries,
-                failure_memory: queue.failure_memory,
-                cache_budget: queue.cache_bytes,
+                queue: queue.clone(),
                 block: BLOCK,
             };
             let path = settings.path.clone();

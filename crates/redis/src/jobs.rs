@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
-use fibstack_core::store::{Computed, Job, JobSource};
+use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
 use fibstack_core::summary::{digit_count, preview};
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
 use redis::streams::{
@@ -34,14 +34,8 @@ pub struct JobStreamSettings {
     pub consumer: String,
     /// Longest wait for a new job in one read, so the worker looks for stale jobs regularly.
     pub block: Duration,
-    /// A job whose worker has not touched it for this long is taken over.
-    pub reclaim_idle: Duration,
-    /// A job delivered more times than this is marked failed instead of tried again.
-    pub max_deliveries: u64,
-    /// How long a failure is remembered before the index may be queued again.
-    pub failure_memory: Duration,
-    /// Bytes of decimal values the cache keeps before evicting the oldest.
-    pub cache_budget: u64,
+    /// Reclaiming, failures and the cache's budget, as every backend has them.
+    pub queue: QueuePolicy,
 }
 
 /// A worker's connection to the job stream.
@@ -159,7 +153,7 @@ impl JobStream {
                 return Ok(vec![job]);
             }
             self.forget_departed_consumers().await?;
-            self.next_reclaim = Instant::now() + self.settings.reclaim_idle / 2;
+            self.next_reclaim = Instant::now() + self.settings.queue.reclaim_idle / 2;
         }
         let waiting = self.take_waiting(large_from).await?;
         if !waiting.is_empty() {
@@ -217,7 +211,7 @@ impl JobStream {
                 keys::JOBS,
                 keys::GROUP,
                 &self.settings.consumer,
-                millis(self.settings.reclaim_idle),
+                millis(self.settings.queue.reclaim_idle),
                 &self.reclaim_cursor,
                 options,
             )
@@ -377,7 +371,7 @@ impl JobSource for JobStream {
             .key(keys::CACHE_BYTES)
             .key(keys::JOBS)
             .arg(keys::GROUP)
-            .arg(self.settings.cache_budget)
+            .arg(self.settings.queue.cache_budget)
             .arg(keys::VALUE_PREFIX)
             .arg(keys::EVENTS);
         for computed in done {
@@ -422,7 +416,7 @@ impl JobSource for JobStream {
             .key(queued_key)
             .key(keys::JOBS)
             .arg(reason)
-            .arg(self.settings.failure_memory.as_secs().max(1))
+            .arg(self.settings.queue.failure_memory.as_secs().max(1))
             .arg(&job.id)
             .arg(keys::GROUP)
             .arg(event)
@@ -431,14 +425,6 @@ impl JobSource for JobStream {
             .await
             .map_err(classify)?;
         Ok(())
-    }
-
-    fn reclaim_idle(&self) -> Duration {
-        self.settings.reclaim_idle
-    }
-
-    fn max_deliveries(&self) -> u64 {
-        self.settings.max_deliveries
     }
 
     fn worker_name(&self) -> &str {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use fibstack_core::BackendError;
 use fibstack_core::backoff::Backoff;
-use fibstack_core::store::JobSource;
+use fibstack_core::store::{JobSource, QueuePolicy};
 use tokio_util::sync::CancellationToken;
 
 use crate::telemetry::error_chain;
@@ -30,7 +30,12 @@ pub fn unique_name() -> String {
 }
 
 /// Runs until the shutdown token is cancelled; the job in hand is finished first.
-pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    mut jobs: Box<dyn JobSource>,
+    queue: QueuePolicy,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let rules = step::Rules::from(&queue);
     let consumer = jobs.worker_name().to_owned();
     tracing::info!(%consumer, "worker started");
     // Between attempts to read jobs while the queue is away.
@@ -43,7 +48,7 @@ pub async fn run(mut jobs: Box<dyn JobSource>, shutdown: CancellationToken) -> a
         match next {
             Ok(batch) => {
                 backoff.reset();
-                for outcome in step::process_batch(jobs.as_ref(), batch).await {
+                for outcome in step::process_batch(jobs.as_ref(), rules, batch).await {
                     outcome.log();
                 }
             }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use fibstack_core::fib::fibonacci_decimal;
-use fibstack_core::store::{Computed, Job, JobSource};
+use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
 use fibstack_core::{BackendError, FibIndex};
 use tracing::Instrument;
 
@@ -11,6 +11,24 @@ use tracing::Instrument;
 /// so a live job is never taken over.
 fn keep_alive_interval(reclaim_idle: Duration) -> Duration {
     (reclaim_idle / 3).max(Duration::from_millis(50))
+}
+
+/// The queue's rules as a worker keeps them.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// A job delivered more times than this is failed instead of tried again.
+    max_deliveries: u64,
+    /// How often a running job is kept alive.
+    keep_alive_every: Duration,
+}
+
+impl From<&QueuePolicy> for Rules {
+    fn from(queue: &QueuePolicy) -> Self {
+        Rules {
+            max_deliveries: queue.max_deliveries,
+            keep_alive_every: keep_alive_interval(queue.reclaim_idle),
+        }
+    }
 }
 
 /// What became of one delivery.
@@ -61,11 +79,11 @@ impl Outcome {
 /// The jobs of one batch, in order. Small ones are computed in place and stored together; a
 /// large one (the batch's last) is started only once those are stored, so their values are not
 /// held up behind it.
-pub async fn process_batch(jobs: &dyn JobSource, batch: Vec<Job>) -> Vec<Outcome> {
+pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut computed = Vec::new();
     for job in batch {
-        let index = match checked(jobs, &job) {
+        let index = match checked(rules, &job) {
             Ok(index) => index,
             Err(reason) => {
                 outcomes.push(fail(jobs, &job, reason).await);
@@ -85,7 +103,11 @@ pub async fn process_batch(jobs: &dyn JobSource, batch: Vec<Job>) -> Vec<Outcome
             outcomes.extend(store(jobs, std::mem::take(&mut computed)).await);
             let span =
                 tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
-            outcomes.push(process_large(jobs, job, index).instrument(span).await);
+            outcomes.push(
+                process_large(jobs, rules, job, index)
+                    .instrument(span)
+                    .await,
+            );
         }
     }
     outcomes.extend(store(jobs, computed).await);
@@ -93,9 +115,9 @@ pub async fn process_batch(jobs: &dyn JobSource, batch: Vec<Job>) -> Vec<Outcome
 }
 
 /// The job's index, or why it is given up on: unreadable, or delivered too many times.
-fn checked(jobs: &dyn JobSource, job: &Job) -> Result<FibIndex, String> {
+fn checked(rules: Rules, job: &Job) -> Result<FibIndex, String> {
     let index = job.index.clone()?;
-    let max = jobs.max_deliveries();
+    let max = rules.max_deliveries;
     if job.deliveries > max {
         return Err(format!(
             "gave up after {max} attempts: each ended without a result (the worker stopped or crashed)"
@@ -132,9 +154,9 @@ async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Ou
         .collect()
 }
 
-async fn process_large(jobs: &dyn JobSource, job: Job, index: FibIndex) -> Outcome {
+async fn process_large(jobs: &dyn JobSource, rules: Rules, job: Job, index: FibIndex) -> Outcome {
     let started = Instant::now();
-    let decimal = match compute_keeping_alive(jobs, &job, index).await {
+    let decimal = match compute_keeping_alive(jobs, rules.keep_alive_every, &job, index).await {
         Ok(decimal) => decimal,
         Err(reason) => return Outcome::Crashed { index, reason },
     };
@@ -158,6 +180,7 @@ pub const IN_PLACE_BELOW: u64 = 20_000;
 /// Computes on the blocking pool while refreshing the job's claim at a steady pace.
 async fn compute_keeping_alive(
     jobs: &dyn JobSource,
+    period: Duration,
     job: &Job,
     index: FibIndex,
 ) -> Result<String, String> {
@@ -165,7 +188,6 @@ async fn compute_keeping_alive(
     // The first refresh is due one period in. An interval's "immediate" first tick still waits
     // for the timer's next millisecond: that wait was most of a mid-sized job's time (1.1 ms of
     // a job that computes in 0.1 ms), and it capped a worker near 900 such jobs a second.
-    let period = keep_alive_interval(jobs.reclaim_idle());
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tokio::select! {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
 use fibstack_core::conformance::{self, QUEUE_LIMIT};
+use fibstack_core::store::QueuePolicy;
 use fibstack_redis::{JobStream, JobStreamSettings, RedisConfig, ValueCache};
 
 use crate::support::redis::TestRedis;
@@ -26,10 +27,13 @@ fn on_redis(check: impl AsyncFnOnce(&ValueCache, &mut JobStream)) {
         let settings = JobStreamSettings {
             consumer: "conformance".to_owned(),
             block: Duration::from_millis(50),
-            reclaim_idle: Duration::from_secs(60),
-            max_deliveries: 3,
-            failure_memory: Duration::from_secs(60),
-            cache_budget: 1_000,
+            queue: QueuePolicy {
+                queue_limit: QUEUE_LIMIT,
+                reclaim_idle: Duration::from_secs(60),
+                max_deliveries: 3,
+                failure_memory: Duration::from_secs(60),
+                cache_budget: 1_000,
+            },
         };
         let mut jobs =
             JobStream::new(config.clone(), settings, IndexPolicy::default()).expect("a stream");
