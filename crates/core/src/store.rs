@@ -5,7 +5,10 @@
 //! The traits use boxed futures (`async_trait`) so the roles can hold `Arc<dyn …>` and pick a
 //! backend at start, from the environment.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -227,6 +230,16 @@ pub struct Job {
 /// passes an event on, so whoever reacts to an event reads fresh lists.
 pub trait EventSink: Send + Sync + std::fmt::Debug {
     fn publish(&self, event: RelayedEvent);
+}
+
+/// Value events from outside the process (Redis Pub/Sub), relayed into an [`EventSink`] for as
+/// long as the process runs. Events published by in-process workers need none.
+#[async_trait]
+pub trait EventFeed: Send + Sync + std::fmt::Debug {
+    /// True while events published elsewhere reach this process, for readiness.
+    fn connected(&self) -> Arc<AtomicBool>;
+    /// Relays events, reconnecting as needed, until `shutdown` completes.
+    async fn run(self: Box<Self>, shutdown: Pin<Box<dyn Future<Output = ()> + Send>>);
 }
 
 /// What an api process passes on to its event stream clients.

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use fibstack::all;
 use fibstack::api::Api;
 use fibstack::config::{self, AllConfig, ApiConfig, WorkerConfig, process_env};
-use fibstack::wiring::{self, ApiStorage};
+use fibstack::wiring;
 use fibstack::{healthcheck, shutdown, telemetry, worker};
 use fibstack_core::IndexPolicy;
 use fibstack_core::fib::fibonacci_decimal;
@@ -127,7 +127,8 @@ fn run_role(role: Role) -> anyhow::Result<()> {
         Role::Api => {
             let config = ApiConfig::from_env(&process_env)?;
             runtime()?.block_on(async {
-                let storage = ApiStorage::external(&config.postgres, &config.redis, &config.queue)?;
+                let storage =
+                    wiring::external_api_storage(&config.postgres, &config.redis, &config.queue)?;
                 let api = Api::build(config.api, storage, shutdown::on_signal()).await?;
                 api.run_until_stopped().await
             })

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
 use fibstack_core::store::{
-    Intake, JobSource, QueuePolicy, QueueThenRecord, SubmissionLog, ValueStore,
+    EventFeed, Intake, JobSource, QueuePolicy, QueueThenRecord, SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
 
-use crate::api::EventHub;
+use crate::api::{ApiStorage, EventHub};
 use crate::config::Storage;
 
 /// Longest single wait of a worker for a new job.
@@ -21,41 +21,26 @@ const BLOCK: std::time::Duration = std::time::Duration::from_secs(5);
 /// The embedded store's file, in the data directory.
 const DATA_FILE: &str = "fibstack.sqlite3";
 
-/// What the api reads and writes, and where its value events come from.
-#[derive(Debug)]
-pub struct ApiStorage {
-    /// Submissions in: the queue and the record, in one write where one store keeps both.
-    pub intake: Arc<dyn Intake>,
-    pub submissions: Arc<dyn SubmissionLog>,
-    pub values: Arc<dyn ValueStore>,
-    /// Where this process's value events arrive, for its event streams and its list cache.
-    pub events: Arc<EventHub>,
-    /// Feeds `events` from Redis; `None` when this process's own workers publish into it.
-    pub relay: Option<EventRelay>,
-}
-
-impl ApiStorage {
-    /// Postgres and Redis, as the `api` role uses them. Connections open lazily, so the api
-    /// starts (and says it is not ready) while they are down.
-    pub fn external(
-        postgres: &PgConfig,
-        redis: &RedisConfig,
-        queue: &QueuePolicy,
-    ) -> anyhow::Result<ApiStorage> {
-        let events = EventHub::new();
-        let submissions: Arc<dyn SubmissionLog> = Arc::new(Submissions::new(postgres.lazy_pool()?));
-        let values: Arc<dyn ValueStore> = Arc::new(redis_values(redis, queue)?);
-        Ok(ApiStorage {
-            intake: Arc::new(QueueThenRecord {
-                values: values.clone(),
-                submissions: submissions.clone(),
-            }),
-            submissions,
-            values,
-            relay: Some(EventRelay::new(redis.clone(), events.clone())),
-            events,
-        })
-    }
+/// The api's storage in the stack: Postgres and Redis, as the `api` role uses them.
+/// Connections open lazily, so the api starts (and says it is not ready) while they are down.
+pub fn external_api_storage(
+    postgres: &PgConfig,
+    redis: &RedisConfig,
+    queue: &QueuePolicy,
+) -> anyhow::Result<ApiStorage> {
+    let events = EventHub::new();
+    let submissions: Arc<dyn SubmissionLog> = Arc::new(Submissions::new(postgres.lazy_pool()?));
+    let values: Arc<dyn ValueStore> = Arc::new(redis_values(redis, queue)?);
+    Ok(ApiStorage {
+        intake: Arc::new(QueueThenRecord {
+            values: values.clone(),
+            submissions: submissions.clone(),
+        }),
+        submissions,
+        values,
+        feed: Some(Box::new(EventRelay::new(redis.clone(), events.clone()))),
+        events,
+    })
 }
 
 /// The queue as the `worker` role takes jobs from it.
@@ -130,10 +115,10 @@ impl AllInOneStorage {
             Some(postgres) => Arc::new(Submissions::new(postgres.lazy_pool()?)),
             None => Arc::new(opened(&embedded)?),
         };
-        let (values, relay): (Arc<dyn ValueStore>, _) = match &storage.values {
+        let (values, feed): (Arc<dyn ValueStore>, _) = match &storage.values {
             Some(redis) => (
                 Arc::new(redis_values(redis, queue)?),
-                Some(EventRelay::new(redis.clone(), events.clone())),
+                Some(Box::new(EventRelay::new(redis.clone(), events.clone())) as Box<dyn EventFeed>),
             ),
             None => (Arc::new(opened(&embedded)?), None),
         };
@@ -150,7 +135,7 @@ impl AllInOneStorage {
                 submissions,
                 values,
                 events,
-                relay,
+                feed,
             },
             workers: WorkerStorage {
                 embedded,

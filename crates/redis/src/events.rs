@@ -1,13 +1,15 @@
 //! Change events: published by the store and fail scripts, relayed by every api replica.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use fibstack_core::backoff::Backoff;
 use fibstack_core::http::ValueEvent;
-use fibstack_core::store::{EventSink, RelayedEvent};
+use fibstack_core::store::{EventFeed, EventSink, RelayedEvent};
 use futures_util::StreamExt;
 use redis::{PushInfo, PushKind, Value};
 
@@ -30,25 +32,27 @@ fn reconnect_backoff() -> Backoff {
     Backoff::new(RECONNECT_MIN, RECONNECT_MAX)
 }
 
+#[async_trait]
+impl EventFeed for EventRelay {
+    /// True while the subscription is live.
+    fn connected(&self) -> Arc<AtomicBool> {
+        self.subscribed.clone()
+    }
+
+    async fn run(self: Box<Self>, shutdown: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        tokio::select! {
+            () = self.relay_forever() => {}
+            () = shutdown => {}
+        }
+    }
+}
+
 impl EventRelay {
     pub fn new(config: RedisConfig, sink: Arc<dyn EventSink>) -> Self {
         EventRelay {
             config,
             sink,
             subscribed: Arc::default(),
-        }
-    }
-
-    /// A flag that is true while the subscription is live, for readiness checks.
-    pub fn subscribed(&self) -> Arc<AtomicBool> {
-        self.subscribed.clone()
-    }
-
-    /// Runs until `shutdown` completes.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        tokio::select! {
-            () = self.relay_forever() => {}
-            () = shutdown => {}
         }
     }
 

@@ -35,8 +35,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use fibstack_core::backoff::Backoff;
+use fibstack_core::store::EventFeed;
 use fibstack_core::{BackendError, IndexPolicy};
-use fibstack_redis::EventRelay;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
@@ -46,10 +46,9 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use hub::EventHub;
 pub use openapi::ApiDoc;
-pub use state::AppState;
+pub use state::{ApiStorage, AppState};
 
 use crate::telemetry::error_chain;
-use crate::wiring::ApiStorage;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -125,7 +124,7 @@ async fn require_schema(State(state): State<AppState>, request: Request, next: N
 pub struct Api {
     listener: TcpListener,
     state: AppState,
-    relay: Option<EventRelay>,
+    feed: Option<Box<dyn EventFeed>>,
     /// Served next to the api (which then moves under `/api`), as the router does in the stack.
     client: Option<Router>,
 }
@@ -142,11 +141,11 @@ impl Api {
         let listener = TcpListener::bind(address).await.with_context(|| {
             format!("cannot listen on {address}; set PORT (and HOST) to a free address")
         })?;
-        let (state, relay) = AppState::new(storage, settings.policy, shutdown);
+        let (state, feed) = AppState::new(storage, settings.policy, shutdown);
         Ok(Api {
             listener,
             state,
-            relay,
+            feed,
             client: None,
         })
     }
@@ -168,15 +167,15 @@ impl Api {
         let Api {
             listener,
             state,
-            relay,
+            feed,
             client,
         } = self;
         let shutdown = state.shutdown.clone();
         tracing::info!(address = %listener.local_addr()?, "api listening");
         tokio::spawn(migrate_until_done(state.clone()));
         tokio::spawn(check_queue_until_answered(state.clone()));
-        if let Some(relay) = relay {
-            tokio::spawn(relay.run(shutdown.clone().cancelled_owned()));
+        if let Some(feed) = feed {
+            tokio::spawn(feed.run(Box::pin(shutdown.clone().cancelled_owned())));
         }
         let app = match client {
             Some(client) => Router::new()

@@ -5,15 +5,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{Intake, SubmissionLog, ValueStore};
-use fibstack_redis::EventRelay;
+use fibstack_core::store::{EventFeed, Intake, SubmissionLog, ValueStore};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::hub::EventHub;
 use super::lists::ListCache;
 use super::metrics::Metrics;
-use crate::wiring::ApiStorage;
+
+/// What the api reads and writes, and where its value events come from; `wiring` opens it.
+#[derive(Debug)]
+pub struct ApiStorage {
+    /// Submissions in: the queue and the record, in one write where one store keeps both.
+    pub intake: Arc<dyn Intake>,
+    pub submissions: Arc<dyn SubmissionLog>,
+    pub values: Arc<dyn ValueStore>,
+    /// Where this process's value events arrive, for its event streams and its list cache.
+    pub events: Arc<EventHub>,
+    /// Feeds `events` from outside (Redis); `None` when this process's own workers publish
+    /// into it.
+    pub feed: Option<Box<dyn EventFeed>>,
+}
 
 /// Open event streams per process.
 const MAX_EVENT_STREAMS: usize = 4096;
@@ -52,23 +64,23 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// The state over `storage`, with the schema not yet known to be current; and the Redis
-    /// relay to run, if events come from Redis.
+    /// The state over `storage`, with the schema not yet known to be current; and the event
+    /// feed to run, if events come from outside the process.
     pub fn new(
         storage: ApiStorage,
         policy: IndexPolicy,
         shutdown: CancellationToken,
-    ) -> (AppState, Option<EventRelay>) {
+    ) -> (AppState, Option<Box<dyn EventFeed>>) {
         let ApiStorage {
             intake,
             submissions,
             values,
             events,
-            relay,
+            feed,
         } = storage;
         // Events sent in process need no subscription: they flow from the start.
-        let events_subscribed = match &relay {
-            Some(relay) => relay.subscribed(),
+        let events_subscribed = match &feed {
+            Some(feed) => feed.connected(),
             None => Arc::new(AtomicBool::new(true)),
         };
         let state = AppState::from(Shared {
@@ -85,7 +97,7 @@ impl AppState {
             shutdown,
             refusal: OnceLock::new(),
         });
-        (state, relay)
+        (state, feed)
     }
 
     pub fn is_schema_ready(&self) -> bool {
