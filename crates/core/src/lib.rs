@@ -13,14 +13,14 @@
 //! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
 //! - `conformance` (feature `testing`): what every storage backend must decide alike, as checks
-//!   each backend's tests run.
+//!   each backend's tests run; `memory`: the storage traits kept in memory, for the roles' tests.
 //!
 //! The web client builds this crate with `default-features = false` for `wasm32-unknown-unknown`,
 //! so validation has exactly one definition on both sides of the wire.
 
 pub mod backend_error;
 pub mod backoff;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(feature = "arith")]
 pub mod decimal;
@@ -28,6 +28,8 @@ pub mod decimal;
 pub mod fib;
 pub mod http;
 pub mod index;
+#[cfg(any(test, feature = "testing"))]
+pub mod memory;
 pub mod pem;
 pub mod store;
 pub mod summary;

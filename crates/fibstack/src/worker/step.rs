@@ -215,3 +215,126 @@ async fn fail(jobs: &dyn JobSource, job: &Job, reason: String) -> Outcome {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fibstack_core::memory::MemoryStore;
+    use fibstack_core::store::{Enqueued, Lookup, ValueStore};
+
+    fn index(n: u64) -> FibIndex {
+        FibIndex::try_from(n).expect("a valid index")
+    }
+
+    fn rules(max_deliveries: u64) -> Rules {
+        Rules::from(&QueuePolicy {
+            queue_limit: 100,
+            cache_budget: 1 << 20,
+            reclaim_idle: Duration::from_secs(60),
+            max_deliveries,
+            failure_memory: Duration::from_secs(60),
+        })
+    }
+
+    async fn queue(store: &MemoryStore, numbers: &[u64]) {
+        for &n in numbers {
+            assert_eq!(store.enqueue(index(n)).await.ok(), Some(Enqueued::Added));
+        }
+    }
+
+    #[tokio::test]
+    async fn small_jobs_and_a_large_last_one_are_computed_and_stored() {
+        let store = MemoryStore::new(100);
+        queue(&store, &[10, 20, 25_000]).await;
+        let mut jobs = store.jobs("w");
+        let mut batch = jobs.next_batch(IN_PLACE_BELOW).await.expect("a read");
+        while let Some(job) = jobs.next().await.expect("a read") {
+            batch.push(job);
+        }
+        let outcomes = process_batch(&jobs, rules(3), batch).await;
+        let digits: Vec<usize> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Computed { digits, .. } => *digits,
+                other => panic!("not computed: {other:?}"),
+            })
+            .collect();
+        assert_eq!(digits, [2, 4, 5_225], "F(10), F(20), F(25000)");
+        assert_eq!(
+            store.lookup(index(20)).await.ok(),
+            Some(Lookup::Value("6765".to_owned()))
+        );
+        assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_job_delivered_more_often_than_allowed_is_failed_not_computed() {
+        let store = MemoryStore::new(100);
+        queue(&store, &[7]).await;
+        let mut jobs = store.jobs("w");
+        for _ in 0..2 {
+            jobs.next().await.expect("a read").expect("the job");
+            store.redeliver(); // its worker went quiet
+        }
+        let third = jobs.next().await.expect("a read").expect("the job");
+        assert_eq!(third.deliveries, 3);
+        let outcomes = process_batch(&jobs, rules(2), vec![third]).await;
+        assert!(
+            matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("after 2 attempts")),
+            "{outcomes:?}"
+        );
+        assert_eq!(store.lookup(index(7)).await.ok(), Some(Lookup::Failed));
+        assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Failed));
+
+        // The last allowed delivery still computes.
+        queue(&store, &[8]).await;
+        jobs.next().await.expect("a read").expect("the job");
+        store.redeliver();
+        let second = jobs.next().await.expect("a read").expect("the job");
+        let outcomes = process_batch(&jobs, rules(2), vec![second]).await;
+        assert!(
+            matches!(&outcomes[..], [Outcome::Computed { .. }]),
+            "{outcomes:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_an_earlier_delivery_stored_is_not_stored_again() {
+        let store = MemoryStore::new(100);
+        queue(&store, &[12]).await;
+        let mut jobs = store.jobs("w");
+        let slow = jobs.next().await.expect("a read").expect("the job");
+        store.redeliver();
+        let again = jobs.next().await.expect("a read").expect("the job again");
+        let first = process_batch(&jobs, rules(3), vec![again]).await;
+        assert!(
+            matches!(&first[..], [Outcome::Computed { .. }]),
+            "{first:?}"
+        );
+        let late = process_batch(&jobs, rules(3), vec![slow]).await;
+        assert!(
+            matches!(&late[..], [Outcome::AlreadyStored { index }] if index.get() == 12),
+            "{late:?}"
+        );
+        assert_eq!(
+            store.queue_stats().await.map(|s| s.redeliveries).ok(),
+            Some(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_job_is_failed_with_its_reason() {
+        let store = MemoryStore::new(100);
+        let jobs = store.jobs("w");
+        let unreadable = Job {
+            id: "1-0".to_owned(),
+            index: Err("job banana is not a valid index".to_owned()),
+            deliveries: 1,
+        };
+        let outcomes = process_batch(&jobs, rules(3), vec![unreadable]).await;
+        assert!(
+            matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("banana")),
+            "{outcomes:?}"
+        );
+    }
+}
