@@ -1,5 +1,6 @@
 //! The router in process, without a socket and without backing services: everything that must be
-//! answered before any I/O, and the 503s when the services cannot be reached.
+//! answered before any I/O, the 503s when the services cannot be reached, and the handlers over
+//! the in-memory store.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -7,9 +8,11 @@ use std::sync::atomic::AtomicBool;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fibstack_core::IndexPolicy;
-use fibstack_core::store::{QueueThenRecord, SubmissionLog, ValueStore};
+use fibstack_core::memory::MemoryStore;
+use fibstack_core::store::{JobSource, QueueThenRecord, SubmissionLog, ValueStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{RedisConfig, ValueCache};
+use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -218,4 +221,76 @@ proptest::proptest! {
             "{answer}"
         );
     }
+}
+
+/// A ready state over the in-memory store, and the store, to play the worker's part.
+fn state_in_memory(queue_limit: u64) -> (AppState, MemoryStore) {
+    let store = MemoryStore::new(queue_limit);
+    let submissions: Arc<dyn SubmissionLog> = Arc::new(store.clone());
+    let values: Arc<dyn ValueStore> = Arc::new(store.clone());
+    let storage = super::ApiStorage {
+        intake: Arc::new(QueueThenRecord {
+            values: values.clone(),
+            submissions: submissions.clone(),
+        }),
+        submissions,
+        values,
+        events: super::EventHub::new(),
+        feed: None,
+    };
+    let (state, _) = AppState::new(storage, IndexPolicy::new(1000), CancellationToken::new());
+    state
+        .schema_ready
+        .store(true, std::sync::atomic::Ordering::Release);
+    (state, store)
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).expect("a request")
+}
+
+#[tokio::test]
+async fn a_submission_is_listed_at_once_and_its_value_served_once_computed() {
+    let (state, store) = state_in_memory(10);
+    let (status, answer) = call(
+        state.clone(),
+        post(r#"{"index": 7}"#, Some("application/json")),
+    )
+    .await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"working": true})));
+    let (_, all) = call(state.clone(), get("/values/all")).await;
+    assert_eq!(all, json!([{"number": 7}]));
+    let (_, pending) = call(state.clone(), get("/values/7")).await;
+    assert_eq!(
+        pending,
+        json!({"index": 7, "status": "pending", "value": null, "digits": null})
+    );
+
+    let mut jobs = store.jobs("w");
+    let job = jobs.next().await.expect("a read").expect("the job");
+    let index = job.index.clone().expect("a valid index");
+    jobs.complete(&job, index, "13").await.expect("stored");
+    let (status, value) = call(state, get("/values/7")).await;
+    assert_eq!((status, &value["value"]), (StatusCode::OK, &json!("13")));
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_with_503_and_records_nothing() {
+    let (state, _store) = state_in_memory(1);
+    let submit = |n: u64| post(&format!(r#"{{"index": {n}}}"#), Some("application/json"));
+    assert_eq!(call(state.clone(), submit(1)).await.0, StatusCode::OK);
+    let (status, answer) = call(state.clone(), submit(2)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        answer["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("queue")),
+        "{answer}"
+    );
+    let (_, all) = call(state, get("/values/all")).await;
+    assert_eq!(
+        all,
+        json!([{"number": 1}]),
+        "the refused submission left no record"
+    );
 }
