@@ -2,7 +2,7 @@
 //! traits as Postgres and Redis, so the api and the worker run unchanged on top of it.
 //!
 //! # Layout
-//! - [`store`]: [`EmbeddedStore`], opening the file (one process at a time) and its settings.
+//! - `store`: [`EmbeddedStore`], opening the file (one process at a time) and its settings.
 //! - `submissions`: the durable record ([`fibstack_core::store::SubmissionLog`]), and taking a
 //!   submission in, its job and record in one write ([`fibstack_core::store::Intake`]).
 //! - `values`: queueing and reading values ([`fibstack_core::store::ValueStore`]).

@@ -17,7 +17,7 @@ pub enum RedisConnection {
     Direct(MultiplexedConnection),
     /// A Redis Cluster: each command goes to the shard of its keys, and the connection follows
     /// the cluster through failovers. `seed` is the configured node alone, with the same TLS
-    /// and login, to find out why the cluster cannot be reached ([`RedisConnection::explain`]).
+    /// and login, to find out why the cluster cannot be reached (`RedisConnection::explain`).
     Cluster {
         connection: ClusterConnection,
         seed: Client,

@@ -310,7 +310,7 @@ impl JobSource for JobStream {
     }
 
     /// A stale job from a dead worker when one is due; else the jobs waiting now (see
-    /// [`BATCH`]); else the first new one, waiting up to the block time. Empty when nothing
+    /// `BATCH`); else the first new one, waiting up to the block time. Empty when nothing
     /// came; call again.
     async fn next_batch(&mut self, large_from: u64) -> Result<Vec<Job>, BackendError> {
         // Our own deadline besides each command's: across a Redis Cluster failover a command was

@@ -43,9 +43,8 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use error::ApiError;
+use error::ApiError;
 pub use hub::EventHub;
-pub use openapi::ApiDoc;
 pub use state::{ApiStorage, AppState};
 
 use crate::telemetry::error_chain;

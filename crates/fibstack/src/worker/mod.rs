@@ -2,7 +2,7 @@
 //! embedded store in the all-in-one process (the same loop, through [`JobSource`]).
 //!
 //! # Shape
-//! [`run`] is the loop; [`step::process_batch`] handles the jobs taken together and returns an
+//! [`run`] is the loop; `step::process_batch` handles the jobs taken together and returns an
 //! [`Outcome`] for each, which the loop logs. Jobs waiting together are taken together, up to
 //! the first large one: small ones are computed in place and stored in one write, so a flood of
 //! small jobs costs a round trip per batch, not two per job. Waiting for a job is a blocking
