@@ -10,6 +10,7 @@
 //! - [`backend_error`]: the error every storage adapter reports, so callers can tell "down" from
 //!   "broken".
 //! - [`pem`]: whether a CA file the adapters are given holds a certificate at all.
+//! - [`clock`]: where stores read the time, so tests can move it instead of sleeping.
 //! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
 //! - `conformance` (feature `testing`): what every storage backend must decide alike, as checks
@@ -20,6 +21,7 @@
 
 pub mod backend_error;
 pub mod backoff;
+pub mod clock;
 #[cfg(any(test, feature = "testing"))]
 pub mod conformance;
 #[cfg(feature = "arith")]

@@ -5,11 +5,15 @@
 //! Each submission is answered once the commit holding its group has returned (the writer's
 //! rule), with the queue's decision for it, made in order as if they had come one by one.
 
+use std::sync::Arc;
+
+use fibstack_core::clock::Clock;
 use fibstack_core::store::Enqueued;
 use fibstack_core::{BackendError, FibIndex};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::store::to_ms;
 use crate::submissions::insert_submissions;
 use crate::values::enqueue_all;
 use crate::writer::{GroupWriter, store_closed};
@@ -32,9 +36,13 @@ pub(crate) struct SubmissionGroups {
 
 impl SubmissionGroups {
     /// Starts the grouping task on the current runtime; groups are written through `writes`.
-    pub(crate) fn start(writes: GroupWriter, queue_limit: u64) -> SubmissionGroups {
+    pub(crate) fn start(
+        writes: GroupWriter,
+        queue_limit: u64,
+        clock: Arc<dyn Clock>,
+    ) -> SubmissionGroups {
         let (queue, waiting) = mpsc::channel(WAITING);
-        tokio::spawn(take_in_groups(writes, queue_limit, waiting));
+        tokio::spawn(take_in_groups(writes, queue_limit, clock, waiting));
         SubmissionGroups { queue }
     }
 
@@ -53,13 +61,15 @@ impl SubmissionGroups {
 async fn take_in_groups(
     writes: GroupWriter,
     queue_limit: u64,
+    clock: Arc<dyn Clock>,
     mut waiting: mpsc::Receiver<Pending>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
         let indexes: Vec<FibIndex> = group.iter().map(|pending| pending.index).collect();
+        let now = to_ms(clock.now());
         let written = writes
-            .write(move |connection| queue_and_record(connection, indexes, queue_limit))
+            .write(move |connection| queue_and_record(connection, indexes, queue_limit, now))
             .await;
         match written {
             Ok(outcomes) => {
@@ -82,8 +92,9 @@ fn queue_and_record(
     connection: &Connection,
     indexes: Vec<FibIndex>,
     queue_limit: u64,
+    now: i64,
 ) -> Result<Vec<Enqueued>, BackendError> {
-    let outcomes = enqueue_all(connection, &indexes, queue_limit)?;
+    let outcomes = enqueue_all(connection, &indexes, queue_limit, now)?;
     let recorded: Vec<FibIndex> = indexes
         .into_iter()
         .zip(&outcomes)
@@ -91,7 +102,7 @@ fn queue_and_record(
         .map(|(index, _)| index)
         .collect();
     if !recorded.is_empty() {
-        insert_submissions(connection, &recorded)?;
+        insert_submissions(connection, &recorded, now)?;
     }
     Ok(outcomes)
 }

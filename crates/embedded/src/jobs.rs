@@ -8,7 +8,7 @@ use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::errors::classify_write;
-use crate::store::{EmbeddedStore, duration_ms, now_ms};
+use crate::store::{EmbeddedStore, duration_ms};
 use crate::submissions::to_row;
 
 /// Most jobs claimed at once: as in the Redis queue, small jobs go in batches, so their claims
@@ -38,7 +38,7 @@ impl EmbeddedJobs {
     /// queue hands them out).
     async fn claim(&self, most: usize, large_from: u64) -> Result<Vec<Job>, BackendError> {
         let settings = self.store.settings();
-        let now = now_ms();
+        let now = self.store.now_ms();
         let claimed_until = now.saturating_add(duration_ms(settings.queue.reclaim_idle));
         let large_from = i64::try_from(large_from).unwrap_or(i64::MAX);
         let rows: Vec<(i64, i64, i64)> = self
@@ -120,8 +120,10 @@ impl JobSource for EmbeddedJobs {
     }
 
     async fn keep_alive(&self, job: &Job) -> Result<(), BackendError> {
-        let claimed_until =
-            now_ms().saturating_add(duration_ms(self.store.settings().queue.reclaim_idle));
+        let claimed_until = self
+            .store
+            .now_ms()
+            .saturating_add(duration_ms(self.store.settings().queue.reclaim_idle));
         let id = job_row(job);
         self.store
             .shared
@@ -152,10 +154,12 @@ impl JobSource for EmbeddedJobs {
 
     /// Every value of the batch in one write (one commit), then their events.
     async fn complete_many(&self, done: &[Computed]) -> Result<Vec<bool>, BackendError> {
+        let now = self.store.now_ms();
         let values: Vec<(i64, NewValue)> = done
             .iter()
             .map(|computed| {
                 let value = NewValue {
+                    computed_at: now,
                     number: to_row(computed.index),
                     digits: i64::try_from(digit_count(&computed.decimal)).unwrap_or(i64::MAX),
                     preview: preview(&computed.decimal),
@@ -186,7 +190,7 @@ impl JobSource for EmbeddedJobs {
     }
 
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
-        let now = now_ms();
+        let now = self.store.now_ms();
         let failure = job.index.as_ref().ok().map(|&index| Failure {
             number: to_row(index),
             reason: reason.to_owned(),
@@ -216,6 +220,7 @@ fn job_row(job: &Job) -> i64 {
 
 /// A computed value as the `computed` table keeps it.
 struct NewValue {
+    computed_at: i64,
     number: i64,
     decimal: String,
     digits: i64,
@@ -246,7 +251,7 @@ fn store_value(
                     value.decimal,
                     value.digits,
                     value.preview,
-                    now_ms()
+                    value.computed_at
                 ])
             })
             .map_err(classify_write)?;

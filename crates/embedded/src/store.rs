@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fibstack_core::IndexPolicy;
+use fibstack_core::clock::Clock;
 use fibstack_core::store::{EventSink, QueuePolicy};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -27,6 +28,10 @@ pub struct EmbeddedSettings {
     pub queue: QueuePolicy,
     /// Longest wait of a worker for a new job before it looks for stale ones.
     pub block: Duration,
+    /// Where claims, failures and values get their times ([`SystemClock`] but in tests).
+    ///
+    /// [`SystemClock`]: fibstack_core::clock::SystemClock
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The embedded store. Cheap to clone: every clone shares the connections and signals.
@@ -100,7 +105,11 @@ impl EmbeddedStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(OpenError::Sqlite)?;
-        let intake = SubmissionGroups::start(writes.clone(), settings.queue.queue_limit);
+        let intake = SubmissionGroups::start(
+            writes.clone(),
+            settings.queue.queue_limit,
+            settings.clock.clone(),
+        );
         Ok(EmbeddedStore {
             shared: Arc::new(Shared {
                 settings,
@@ -126,6 +135,11 @@ impl EmbeddedStore {
 
     pub(crate) fn settings(&self) -> &EmbeddedSettings {
         &self.shared.settings
+    }
+
+    /// Now, in the milliseconds the tables keep, by the store's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        to_ms(self.settings().clock.now())
     }
 
     pub(crate) async fn ping_pool(
@@ -199,10 +213,6 @@ fn lock_file(path: &Path) -> Result<File, OpenError> {
 }
 
 /// Milliseconds since the Unix epoch, as the schema stores times.
-pub(crate) fn now_ms() -> i64 {
-    to_ms(SystemTime::now())
-}
-
 pub(crate) fn to_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| {
         i64::try_from(since.as_millis()).unwrap_or(i64::MAX)

@@ -7,7 +7,7 @@ use fibstack_core::{BackendError, FibIndex, Service};
 use rusqlite::{Connection, params};
 
 use crate::errors::{classify, classify_write};
-use crate::store::{EmbeddedStore, now_ms};
+use crate::store::EmbeddedStore;
 use crate::values::json_array;
 
 #[async_trait]
@@ -18,9 +18,10 @@ impl SubmissionLog for EmbeddedStore {
     }
 
     async fn record(&self, index: FibIndex) -> Result<(), BackendError> {
+        let now = self.now_ms();
         self.shared
             .writes
-            .write(move |connection| insert_submissions(connection, &[index]))
+            .write(move |connection| insert_submissions(connection, &[index], now))
             .await
     }
 
@@ -88,13 +89,14 @@ impl Intake for EmbeddedStore {
 pub(crate) fn insert_submissions(
     connection: &Connection,
     indexes: &[FibIndex],
+    now: i64,
 ) -> Result<(), BackendError> {
     connection
         .prepare_cached(
             "INSERT INTO submissions (number, submitted_at)
              SELECT value, ?2 FROM json_each(?1) ORDER BY key",
         )
-        .and_then(|mut insert| insert.execute(params![json_array(indexes), now_ms()]))
+        .and_then(|mut insert| insert.execute(params![json_array(indexes), now]))
         .map_err(classify_write)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, params};
 
 use crate::errors::{classify, classify_write};
-use crate::store::{EmbeddedStore, from_ms, now_ms};
+use crate::store::{EmbeddedStore, from_ms};
 use crate::submissions::to_row;
 
 #[async_trait]
@@ -23,10 +23,11 @@ impl ValueStore for EmbeddedStore {
         }
         let indexes = indexes.to_vec();
         let queue_limit = self.settings().queue.queue_limit;
+        let now = self.now_ms();
         let outcomes = self
             .shared
             .writes
-            .write(move |connection| enqueue_all(connection, &indexes, queue_limit))
+            .write(move |connection| enqueue_all(connection, &indexes, queue_limit, now))
             .await?;
         if outcomes.contains(&Enqueued::Added) {
             self.shared.job_added.notify_waiters();
@@ -43,7 +44,7 @@ impl ValueStore for EmbeddedStore {
              ORDER BY asked.key",
         )
         .bind(json_array(indexes))
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_all(&self.shared.readers)
         .await
         .map_err(classify)?;
@@ -67,7 +68,7 @@ impl ValueStore for EmbeddedStore {
                     EXISTS (SELECT 1 FROM failures WHERE number = ?1 AND until > ?2)",
         )
         .bind(to_row(index))
-        .bind(now_ms())
+        .bind(self.now_ms())
         .fetch_one(&self.shared.readers)
         .await
         .map_err(classify)?;
@@ -108,6 +109,7 @@ pub(crate) fn enqueue_all(
     connection: &Connection,
     indexes: &[FibIndex],
     queue_limit: u64,
+    now: i64,
 ) -> Result<Vec<Enqueued>, BackendError> {
     let rows: Vec<(i64, bool, bool, bool, i64)> = connection
         .prepare_cached(
@@ -120,7 +122,7 @@ pub(crate) fn enqueue_all(
         )
         .and_then(|mut select| {
             select
-                .query_map(params![json_array(indexes), now_ms()], |row| {
+                .query_map(params![json_array(indexes), now], |row| {
                     Ok((
                         row.get(0)?,
                         row.get(1)?,

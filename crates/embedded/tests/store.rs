@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use fibstack_core::IndexPolicy;
+use fibstack_core::clock::ManualClock;
 use fibstack_core::conformance;
 use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{
@@ -30,6 +31,7 @@ fn settings(dir: &tempfile::TempDir) -> EmbeddedSettings {
         policy: IndexPolicy::new(1_000_000),
         queue: queue(),
         block: Duration::from_millis(50),
+        clock: Arc::new(ManualClock::new()),
     }
 }
 
@@ -102,11 +104,13 @@ async fn a_value_is_stored_once_as_every_backend_must() {
 #[tokio::test]
 async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let clock = Arc::new(ManualClock::new());
     let (store, _events) = open(EmbeddedSettings {
         queue: QueuePolicy {
             reclaim_idle: Duration::from_millis(100),
             ..queue()
         },
+        clock: clock.clone(),
         ..settings(&dir)
     })
     .await;
@@ -119,7 +123,13 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
         None,
         "a claimed job is not handed out twice"
     );
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    clock.advance(Duration::from_millis(99));
+    assert_eq!(
+        second.next().await.expect("a read"),
+        None,
+        "not before the claim runs out"
+    );
+    clock.advance(Duration::from_millis(2));
     let again = second.next().await.expect("a read").expect("the stale job");
     assert_eq!(again.id, taken.id);
     assert_eq!(again.deliveries, 2);
@@ -144,12 +154,14 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
 #[tokio::test]
 async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let clock = Arc::new(ManualClock::new());
     let (store, _events) = open(EmbeddedSettings {
         queue: QueuePolicy {
             cache_budget: 16,
             queue_limit: 10,
             ..queue()
         },
+        clock: clock.clone(),
         ..settings(&dir)
     })
     .await;
@@ -160,8 +172,8 @@ async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
         store.enqueue(index(n)).await.expect("queued");
         let job = jobs.next().await.expect("a read").expect("a job");
         jobs.complete(&job, index(n), value).await.expect("stored");
-        // Stored a few milliseconds apart, so each has an age of its own.
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        // Stored a millisecond apart, so each has an age of its own.
+        clock.advance(Duration::from_millis(1));
     }
     let states = store
         .states(&[index(40), index(20), index(30)])

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
+use fibstack_core::clock::SystemClock;
 use fibstack_core::store::{
     EventFeed, Intake, JobSource, QueuePolicy, QueueThenRecord, SubmissionLog, ValueStore,
 };
@@ -102,6 +103,7 @@ impl AllInOneStorage {
                 policy,
                 queue: queue.clone(),
                 block: BLOCK,
+                clock: Arc::new(SystemClock),
             };
             let path = settings.path.clone();
             let store = EmbeddedStore::open(settings, events.clone())
