@@ -28,7 +28,7 @@ impl Backoff {
 
     /// The service answered: the next wait starts short again.
     pub fn reset(&mut self) {
-        self.next = self.first.min(self.cap);
+        *self = Backoff::new(self.first, self.cap);
     }
 }
 

@@ -40,6 +40,14 @@ struct State {
     redeliveries: u64,
 }
 
+impl State {
+    /// Takes the job out of the queue, however it ended.
+    fn end_job(&mut self, job: &Job) {
+        let id = job.id.parse::<u64>().ok();
+        self.jobs.retain(|queued| Some(queued.id) != id);
+    }
+}
+
 #[derive(Debug)]
 struct QueuedJob {
     id: u64,
@@ -268,7 +276,7 @@ impl JobSource for MemoryJobs {
     ) -> Result<bool, BackendError> {
         let fresh = {
             let mut state = self.store.lock();
-            state.jobs.retain(|queued| queued.id.to_string() != job.id);
+            state.end_job(job);
             let fresh = !state.values.contains_key(&index);
             if fresh {
                 state.values.insert(index, decimal.to_owned());
@@ -285,7 +293,7 @@ impl JobSource for MemoryJobs {
     async fn fail(&self, job: &Job, reason: &str) -> Result<(), BackendError> {
         let failed = {
             let mut state = self.store.lock();
-            state.jobs.retain(|queued| queued.id.to_string() != job.id);
+            state.end_job(job);
             let failed = job.index.clone().ok();
             if let Some(index) = failed {
                 state.failed.insert(index, reason.to_owned());
