@@ -20,9 +20,7 @@ ENV RUSTUP_AUTO_INSTALL=0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends binaryen \
  && rm -rf /var/lib/apt/lists/*
-RUN rustup target add wasm32-unknown-unknown \
- && export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
- && cargo install wasm-bindgen-cli --version 0.2.130
+RUN rustup target add wasm32-unknown-unknown
 WORKDIR /src
 
 FROM chef AS planner
@@ -35,9 +33,11 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
-# Into target/client-wasm, where scripts/build-client compiles the client.
+# Into target/client-wasm, where scripts/build-client compiles the client; then the bundler's
+# own dependencies (wasm-bindgen's glue generator among them), for the build machine.
 RUN CARGO_TARGET_DIR=target/client-wasm cargo chef cook --locked --target wasm32-unknown-unknown \
-      --profile wasm-release -p fibstack-client --recipe-path recipe.json
+      --profile wasm-release -p fibstack-client --recipe-path recipe.json \
+ && cargo chef cook --locked -p fibstack-bundle --recipe-path recipe.json
 COPY Cargo.toml Cargo.lock rust-toolchain.toml ./
 COPY crates crates
 COPY client client
@@ -63,7 +63,9 @@ HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
 # which rebuilds on save and tells the open page to reload. The source is mounted at /app and
 # target/ is a named volume, so a save rebuilds without rebuilding the image. BuildKit builds
 # only the stages this one needs; the classic builder builds the ones above it too.
+# trunk runs the wasm-bindgen CLI, at exactly the version of the crate in Cargo.lock.
 FROM chef AS dev
 RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && cargo install wasm-bindgen-cli --version 0.2.130 \
  && cargo install trunk --version 0.21.14 --locked
 WORKDIR /app/client

@@ -58,7 +58,7 @@ ensure_wasm_opt() {
 }
 
 # ensure_wasm_bindgen: the wasm-bindgen CLI at exactly the version of the wasm-bindgen crate in
-# Cargo.lock (about 2 minutes once), or the glue and the wasm disagree. Its test runner too.
+# Cargo.lock (about 2 minutes once): its test runner runs the client's component tests.
 # Run from the repository's root.
 ensure_wasm_bindgen() {
   local wanted
