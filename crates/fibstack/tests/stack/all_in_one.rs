@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::http::{Reply, get, post_json, try_post_json};
-use crate::support::process::{Service, free_port, wait_for};
+use crate::support::process::{free_port, spawn, wait_for};
 use crate::support::{Backend, StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -194,7 +194,7 @@ fn the_log_says_where_the_data_is_and_a_second_process_on_it_is_refused() {
         "{log}"
     );
 
-    let mut second = Service::spawn(
+    let mut second = spawn(
         "second",
         {
             let mut command = stack.fibstack("all");
@@ -228,7 +228,7 @@ fn all_uses_postgres_and_redis_when_they_are_configured() {
     let port = free_port();
     let mut command = stack.fibstack("all");
     command.env("PORT", port.to_string());
-    let all = Service::spawn("all", command, &stack.dir.path().join("all.log"));
+    let all = spawn("all", command, &stack.dir.path().join("all.log"));
     let base = format!("http://127.0.0.1:{port}/api");
     wait_for("the all-in-one process", PATIENCE, || {
         (crate::support::http::answers(&format!("{base}/readyz")) == Some(200)).then_some(())

@@ -6,8 +6,8 @@ use std::time::Duration;
 use fantoccini::Locator;
 
 use crate::support::browser::{Chromedriver, click, count, exists, submit_index, wait_for_text};
-use crate::support::nginx::client_root;
 use crate::support::{Backend, StackOptions, TestStack};
+use fibstack_devstack::nginx::client_root;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 

@@ -33,7 +33,7 @@ fn two_apis_starting_together_on_a_fresh_database_both_become_ready() {
             command
                 .env("PORT", port.to_string())
                 .env("PGDATABASE", "race");
-            crate::support::process::Service::spawn(
+            crate::support::process::spawn(
                 &format!("race-{n}"),
                 command,
                 &stack.dir.path().join(format!("race-{n}.log")),

@@ -152,7 +152,7 @@ fn plain_tcp_to_a_tls_only_server_is_not_ready_and_its_log_says_to_set_redis_tls
         .env_remove("REDIS_TLS")
         .env_remove("REDIS_CA_FILE");
     let log = stack.dir.path().join("plain-api.log");
-    let api = crate::support::process::Service::spawn("plain-api", command, &log);
+    let api = crate::support::process::spawn("plain-api", command, &log);
     let readyz = format!("http://127.0.0.1:{port}/readyz");
     let not_ready = wait_for("the plain api to answer /readyz", PATIENCE, || {
         crate::support::http::answers(&readyz)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use super::process::{Service, free_port, wait_for};
+use super::process::{Service, free_port, spawn, wait_for};
 
 /// Stops chromedriver and every browser it started (a test that fails never closes its
 /// sessions, and chromedriver leaves their Chromium processes behind when it stops).
@@ -37,7 +37,7 @@ impl Chromedriver {
         let mut command = Command::new("chromedriver");
         // Chromium leaves tens of MB in TMPDIR per run: keep them in the test's own dir.
         command.arg(format!("--port={port}")).env("TMPDIR", &tmp);
-        let service = Service::spawn("chromedriver", command, &root.join("chromedriver.log"));
+        let service = spawn("chromedriver", command, &root.join("chromedriver.log"));
         wait_for("chromedriver to listen", Duration::from_secs(20), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).ok()
         });

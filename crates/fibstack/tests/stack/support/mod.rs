@@ -1,5 +1,7 @@
 //! Real services for the integration tests: Postgres, Redis, nginx and the `fibstack` binary
-//! itself, each on a free loopback port in its own temporary directory, stopped on drop.
+//! itself, each on a free loopback port in its own temporary directory, stopped on drop. The
+//! servers are started with `fibstack-devstack`, as `scripts/stack` starts them; what is only for
+//! tests (TLS-only servers, a Redis Cluster, clients of them) lives here.
 
 pub mod browser;
 pub mod http;

@@ -4,32 +4,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::process::{Service, free_port, running_as_root, wait_for};
+use fibstack_devstack::postgres::{Postgres, THROWAWAY};
+
+use super::process::{Service, free_port, spawn, wait_for};
 use super::tls::TestCerts;
 
 /// The password of the `postgres` user when only TLS logins are accepted.
 pub const TLS_PASSWORD: &str = "tls-test-password";
 
-/// The newest installed Postgres (Debian and Ubuntu keep each major in its own directory), or
-/// `PG_BIN` when set.
-fn bin_dir() -> std::path::PathBuf {
-    if let Some(dir) = std::env::var_os("PG_BIN") {
-        return dir.into();
-    }
-    let mut majors: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("Postgres is installed under /usr/lib/postgresql (or set PG_BIN)")
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let major = entry.file_name().to_str()?.parse().ok()?;
-            Some((major, entry.path().join("bin")))
-        })
-        .filter(|(_, bin)| bin.join("postgres").exists())
-        .collect();
-    majors.sort();
-    majors
-        .pop()
-        .expect("a Postgres server under /usr/lib/postgresql")
-        .1
+/// The installed Postgres (the newest major, or `PG_BIN`).
+fn installed() -> Postgres {
+    Postgres::find().unwrap_or_else(|error| panic!("{error}"))
 }
 
 #[derive(Debug)]
@@ -40,21 +25,6 @@ pub struct TestPostgres {
     data: PathBuf,
     log: PathBuf,
     server: Option<Service>,
-}
-
-/// Runs a Postgres tool as the `postgres` user when the test runs as root. `setpriv` execs the
-/// tool in place, so the pid we hold is the server's own and signals reach it directly.
-fn as_owner(program: &str) -> Command {
-    let path = bin_dir().join(program);
-    if running_as_root() {
-        let mut command = Command::new("setpriv");
-        command
-            .args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
-            .arg(&path);
-        command
-    } else {
-        Command::new(path)
-    }
 }
 
 impl TestPostgres {
@@ -71,36 +41,16 @@ impl TestPostgres {
     fn start_with(dir: &Path, tls: bool) -> TestPostgres {
         let root = dir.join("postgres");
         std::fs::create_dir_all(&root).expect("create the Postgres dir");
-        // Before the chown: the server's key must belong to the user it runs as.
+        // Before the handover: the server's key must belong to the user it runs as.
         let certs = tls.then(|| TestCerts::write(&root.join("tls")));
-        if running_as_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir)
-                .status()
-                .expect("chown runs");
-            assert!(
-                status.success(),
-                "cannot hand the temp dir to the postgres user"
-            );
-        }
+        let postgres = installed();
+        postgres
+            .hand_over(dir)
+            .unwrap_or_else(|error| panic!("{error}"));
         let data = root.join("data");
-        let output = as_owner("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "--no-sync",
-                "--auth=trust",
-                "--username=postgres",
-                "--encoding=UTF8",
-            ])
-            .output()
-            .expect("initdb runs (is Postgres 15 installed?)");
-        assert!(
-            output.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        postgres
+            .initdb(&data)
+            .unwrap_or_else(|error| panic!("{error}"));
         if let Some(certs) = &certs {
             let conf = format!(
                 "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
@@ -140,7 +90,7 @@ impl TestPostgres {
 
     /// psql as the superuser over the server's Unix socket (trusted in every setup).
     fn psql_on_socket(&self) -> Command {
-        let mut command = as_owner("psql");
+        let mut command = installed().as_owner("psql");
         command
             .arg("-h")
             .arg(self.data.parent().unwrap_or(Path::new("/tmp")))
@@ -158,7 +108,7 @@ impl TestPostgres {
 
     /// psql as the superuser over TCP, with TLS and the password when the server wants them.
     pub fn psql(&self) -> Command {
-        let mut command = Command::new(bin_dir().join("psql"));
+        let mut command = installed().client("psql");
         command.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
         command.args(["-U", "postgres", "-d", "postgres"]);
         if self.tls.is_some() {
@@ -171,32 +121,14 @@ impl TestPostgres {
 
     /// Starts the server (again) on the same port and data.
     pub fn start_again(&mut self) {
-        let mut command = as_owner("postgres");
-        command
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-k"])
-            .arg(self.data.parent().unwrap_or(Path::new("/tmp")))
-            .args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ]);
-        self.server = Some(Service::spawn("postgres", command, &self.log));
-        let port = self.port.to_string();
+        let postgres = installed();
+        let socket_dir = self.data.parent().unwrap_or(Path::new("/tmp"));
+        let command = postgres.server(&self.data, self.port, socket_dir, THROWAWAY);
+        self.server = Some(spawn("postgres", command, &self.log));
         wait_for(
             "Postgres to accept connections",
             Duration::from_secs(30),
-            || {
-                Command::new(bin_dir().join("pg_isready"))
-                    .args(["-h", "127.0.0.1", "-p", &port, "-q"])
-                    .status()
-                    .ok()
-                    .filter(|status| status.success())
-            },
+            || postgres.is_ready(self.port).then_some(()),
         );
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fibstack_redis::keys;
 
-use super::process::{Service, free_port, wait_for};
+use super::process::{Service, free_port, spawn, wait_for};
 use super::tls::TestCerts;
 
 /// The ACL user of the TLS Redis, and its password.
@@ -79,16 +79,14 @@ impl TestRedis {
             let port = free_cluster_port();
             let node_dir = root.join(port.to_string());
             std::fs::create_dir_all(&node_dir).expect("create a node's dir");
-            let mut command = Command::new("redis-server");
+            let mut command = fibstack_devstack::redis::server(&node_dir);
             command
-                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .arg("--dir")
-                .arg(&node_dir)
+                .args(["--save", "", "--appendonly", "no"])
                 .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
                 .args(["--tls-cluster", "yes", "--tls-replication", "yes"])
                 .args(["--masteruser", TLS_USER, "--masterauth", TLS_PASSWORD]);
             tls_only(&mut command, port, &certs);
-            let server = Service::spawn("redis-node", command, &node_dir.join("redis.log"));
+            let server = spawn("redis-node", command, &node_dir.join("redis.log"));
             nodes.push(ClusterNode {
                 port,
                 _server: server,
@@ -156,23 +154,15 @@ impl TestRedis {
     }
 
     pub fn start_again(&mut self) {
-        let mut command = Command::new("redis-server");
-        command
-            .args(["--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&self.dir);
+        let mut command = fibstack_devstack::redis::server(&self.dir);
+        command.args(["--save", "", "--appendonly", "no"]);
         match &self.tls {
             None => {
                 command.args(["--port", &self.port.to_string()]);
             }
             Some(certs) => tls_only(&mut command, self.port, certs),
         }
-        self.server = Some(Service::spawn(
-            "redis",
-            command,
-            &self.dir.join("redis.log"),
-        ));
+        self.server = Some(spawn("redis", command, &self.dir.join("redis.log")));
         let client = self.client();
         wait_for("Redis to answer PING", Duration::from_secs(10), || {
             let mut connection = client.get_connection().ok()?;

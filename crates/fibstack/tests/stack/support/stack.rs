@@ -12,7 +12,7 @@ use tempfile::TempDir;
 use super::http::{self, Reply};
 use super::nginx::TestNginx;
 use super::postgres::TestPostgres;
-use super::process::{Service, free_port, wait_for};
+use super::process::{Service, free_port, spawn, wait_for};
 use super::redis::TestRedis;
 
 /// Where the app keeps its data, and so which processes a test runs.
@@ -226,7 +226,7 @@ impl TestStack {
         let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("refused-{role}-{run}");
         let log = self.dir.path().join(format!("{name}.log"));
-        let mut process = Service::spawn(&name, command, &log);
+        let mut process = spawn(&name, command, &log);
         let status = process.wait_exit(PATIENCE).unwrap_or_else(|| {
             panic!(
                 "the {role} kept waiting for a server that refuses {env:?}:\n{}",
@@ -281,7 +281,7 @@ impl TestStack {
         self.started_workers += 1;
         let name = format!("worker-{}", self.started_workers);
         let log = self.dir.path().join(format!("{name}.log"));
-        let worker = Service::spawn(&name, self.fibstack("worker"), &log);
+        let worker = spawn(&name, self.fibstack("worker"), &log);
         self.workers.push(worker);
         self.workers.len() - 1
     }
@@ -510,7 +510,7 @@ fn spawn_api(
     };
     let mut command = fibstack(services, env, dir, role);
     command.env("PORT", port.to_string());
-    Service::spawn(name, command, &dir.join(format!("{name}.log")))
+    spawn(name, command, &dir.join(format!("{name}.log")))
 }
 
 /// The line `fibstack: <service> refused this process (…)` that a refused process prints names
