@@ -10,7 +10,9 @@
 //! - [`telemetry`], [`shutdown`]: shared by every role.
 //!
 //! The arithmetic, the index type and the HTTP types live in `fibstack-core`; the storage
-//! adapters in `fibstack-postgres`, `fibstack-redis` and `fibstack-embedded`.
+//! adapters in `fibstack-postgres`, `fibstack-redis` and `fibstack-embedded`. `build.rs` embeds
+//! the web client's bundle, built by `fibstack-bundle`; the integration tests start their
+//! servers with `fibstack-devstack`, as `scripts/stack` does.
 
 pub mod all;
 pub mod api;
