@@ -38,6 +38,7 @@ struct State {
     failed: HashMap<FibIndex, String>,
     submissions: Vec<FibIndex>,
     redeliveries: u64,
+    stored_again: u64,
 }
 
 impl State {
@@ -188,6 +189,7 @@ impl ValueStore for MemoryStore {
         Ok(QueueStats {
             jobs: state.jobs.len() as u64,
             redeliveries: state.redeliveries,
+            stored_again: state.stored_again,
         })
     }
 
@@ -280,6 +282,8 @@ impl JobSource for MemoryJobs {
             let fresh = !state.values.contains_key(&index);
             if fresh {
                 state.values.insert(index, decimal.to_owned());
+            } else {
+                state.stored_again += 1;
             }
             fresh
         };

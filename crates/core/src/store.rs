@@ -175,6 +175,9 @@ pub struct QueueStats {
     /// Deliveries of a job after its first, ever: each is a worker that stopped mid-job (or a
     /// restart of the all-in-one process). Computing a value twice is only ever explained by one.
     pub redeliveries: u64,
+    /// Computed values that were stored already, ever: the work redeliveries cost. At-least-once
+    /// delivery means this never exceeds `redeliveries`.
+    pub stored_again: u64,
 }
 
 /// A computed value as the store describes it, without the digits themselves.

@@ -255,6 +255,11 @@ fn store_value(
                 ])
             })
             .map_err(classify_write)?;
+    } else {
+        connection
+            .prepare_cached("UPDATE totals SET stored_again = stored_again + 1 WHERE id = 1")
+            .and_then(|mut count| count.execute([]))
+            .map_err(classify_write)?;
     }
     end_job(connection, job)?;
     Ok(fresh)

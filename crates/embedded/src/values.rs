@@ -88,14 +88,15 @@ impl ValueStore for EmbeddedStore {
     }
 
     async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
-        let (jobs, redeliveries): (i64, i64) =
-            sqlx::query_as("SELECT jobs, redeliveries FROM totals WHERE id = 1")
+        let (jobs, redeliveries, stored_again): (i64, i64, i64) =
+            sqlx::query_as("SELECT jobs, redeliveries, stored_again FROM totals WHERE id = 1")
                 .fetch_one(&self.shared.readers)
                 .await
                 .map_err(classify)?;
         Ok(QueueStats {
             jobs: u64::try_from(jobs).unwrap_or(0),
             redeliveries: u64::try_from(redeliveries).unwrap_or(0),
+            stored_again: u64::try_from(stored_again).unwrap_or(0),
         })
     }
 

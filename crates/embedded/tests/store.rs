@@ -146,7 +146,8 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
         store.queue_stats().await.ok(),
         Some(QueueStats {
             jobs: 0,
-            redeliveries: 1
+            redeliveries: 1,
+            stored_again: 1,
         })
     );
 }

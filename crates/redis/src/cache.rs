@@ -140,16 +140,18 @@ impl ValueStore for ValueCache {
 
     /// Jobs waiting or running.
     async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
-        let (jobs, redeliveries): (u64, Option<u64>) = redis::pipe()
+        let (jobs, redeliveries, stored_again): (u64, Option<u64>, Option<u64>) = redis::pipe()
             .cmd("XLEN")
             .arg(keys::JOBS)
             .get(keys::REDELIVERIES)
+            .get(keys::STORED_AGAIN)
             .query_async(&mut self.connection.clone())
             .await
             .map_err(classify)?;
         Ok(QueueStats {
             jobs,
             redeliveries: redeliveries.unwrap_or(0),
+            stored_again: stored_again.unwrap_or(0),
         })
     }
 

@@ -370,6 +370,7 @@ impl JobSource for JobStream {
             .key(keys::STORED_ORDER)
             .key(keys::CACHE_BYTES)
             .key(keys::JOBS)
+            .key(keys::STORED_AGAIN)
             .arg(keys::GROUP)
             .arg(self.settings.queue.cache_budget)
             .arg(keys::VALUE_PREFIX)

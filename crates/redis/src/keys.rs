@@ -18,6 +18,8 @@ pub const CACHE_BYTES: &str = "{fib}:cache_bytes";
 pub const EVENTS: &str = "{fib}:events";
 /// Counter of jobs handed out again after their worker went quiet.
 pub const REDELIVERIES: &str = "{fib}:redeliveries";
+/// Counter of computed values that were stored already: the work redeliveries cost.
+pub const STORED_AGAIN: &str = "{fib}:stored_again";
 /// Prefix of value hashes (`{fib}:value:7`), used by the eviction loop inside the store script.
 pub const VALUE_PREFIX: &str = "{fib}:value:";
 

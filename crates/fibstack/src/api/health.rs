@@ -69,6 +69,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         let gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         state.metrics.queued_jobs.set(gauge(stats.jobs));
         state.metrics.redeliveries.set(gauge(stats.redeliveries));
+        state.metrics.stored_again.set(gauge(stats.stored_again));
     }
     (
         [(

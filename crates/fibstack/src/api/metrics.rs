@@ -42,6 +42,7 @@ pub struct Metrics {
     pub open_streams: Gauge,
     pub queued_jobs: Gauge,
     pub redeliveries: Gauge,
+    pub stored_again: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -58,6 +59,7 @@ impl Default for Metrics {
         let open_streams = Gauge::default();
         let queued_jobs = Gauge::default();
         let redeliveries = Gauge::default();
+        let stored_again = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -84,6 +86,12 @@ impl Default for Metrics {
             "Jobs handed out again after their worker stopped, ever (read when scraped)",
             redeliveries.clone(),
         );
+        registry.register(
+            "values_stored_again",
+            "Computed values that were stored already, ever: the work redeliveries cost; never \
+             more than job_redeliveries (read when scraped)",
+            stored_again.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -92,6 +100,7 @@ impl Default for Metrics {
             open_streams,
             queued_jobs,
             redeliveries,
+            stored_again,
         }
     }
 }

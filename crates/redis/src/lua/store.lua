@@ -1,16 +1,17 @@
 -- Store computed values, acknowledge their jobs and announce them, all or nothing: one value,
 -- or the batch a worker computed together.
--- KEYS: stored-order zset, cache-bytes counter, job stream, then per value its value hash and
---       its queued marker
+-- KEYS: stored-order zset, cache-bytes counter, job stream, stored-again counter, then per value
+--       its value hash and its queued marker
 -- ARGV: consumer group, cache budget in bytes, value key prefix, event channel, then per value:
 --       index, value, digits, preview, entry id, event payload
--- Returns, per value, 1 when stored, 0 when it was already there (a redelivered job).
+-- Returns, per value, 1 when stored, 0 when it was already there (a redelivered job), which the
+-- stored-again counter counts.
 local budget = tonumber(ARGV[2])
 local now = redis.call('TIME')
 local at_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local stored = {}
 for n = 0, (#ARGV - 4) / 6 - 1 do
-  local value_key, queued_key = KEYS[4 + 2 * n], KEYS[5 + 2 * n]
+  local value_key, queued_key = KEYS[5 + 2 * n], KEYS[6 + 2 * n]
   local index, value, digits, preview, entry, event = unpack(ARGV, 5 + 6 * n, 10 + 6 * n)
   local fresh = redis.call('EXISTS', value_key) == 0
   if fresh then
@@ -33,7 +34,7 @@ for n = 0, (#ARGV - 4) / 6 - 1 do
   redis.call('XACK', KEYS[3], ARGV[1], entry)
   redis.call('XDEL', KEYS[3], entry)
   if redis.call('GET', queued_key) == entry then redis.call('DEL', queued_key) end
-  if fresh then redis.call('PUBLISH', ARGV[4], event) end
+  if fresh then redis.call('PUBLISH', ARGV[4], event) else redis.call('INCR', KEYS[4]) end
   stored[n + 1] = fresh and 1 or 0
 end
 return stored
