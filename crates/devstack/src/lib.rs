@@ -9,7 +9,11 @@
 //!   outlive the command that started it, known by its pid file ([`process::Detached`]).
 //! - [`postgres`], [`redis`], [`nginx`]: how each server is found, prepared and started.
 //! - [`stack`]: the topology of `scripts/stack`: its state folder, ports, `up`, `down`, `status`.
+//! - [`drill`], [`http`]: what the fault drill (`scripts/drill`, the binary `fibstack-drill`)
+//!   judges, and the small HTTP client its load uses.
 
+pub mod drill;
+pub mod http;
 pub mod nginx;
 pub mod ports;
 pub mod postgres;

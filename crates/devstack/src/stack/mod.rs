@@ -51,11 +51,6 @@ pub enum StackError {
     Io(#[from] io::Error),
 }
 
-/// Progress on standard error, so standard output carries only what a script may read.
-fn say(message: &str) {
-    eprintln!("stack: {message}");
-}
-
 /// A stack's state folder and what is known of it.
 #[derive(Debug)]
 pub struct Stack {
@@ -67,18 +62,26 @@ impl Stack {
         Self { settings }
     }
 
-    fn state(&self) -> &Path {
+    /// Progress on standard error, so standard output carries only what a script may read.
+    fn say(&self, message: &str) {
+        if !self.settings.quiet {
+            eprintln!("stack: {message}");
+        }
+    }
+
+    pub fn state(&self) -> &Path {
         &self.settings.state
     }
 
     /// The binary the api and workers were started from: what `down` and `status` know them by.
-    fn started_bin(&self) -> String {
+    pub fn started_bin(&self) -> String {
         fs::read_to_string(self.state().join("fibstack.bin"))
             .map(|text| text.trim().to_owned())
             .unwrap_or_else(|_| "fibstack".to_owned())
     }
 
-    fn service(&self, name: &str) -> Detached {
+    /// The service `name` (`postgres`, `redis`, `api`, `worker`, `worker-2`, `client`, `nginx`).
+    pub fn service(&self, name: &str) -> Detached {
         let state = self.state();
         let config = |role: &str| state.join(role).join("nginx.conf").display().to_string();
         let identities = match name {
@@ -120,8 +123,8 @@ impl Stack {
         for name in order {
             match self.service(&name).stop(STOP_GRACE) {
                 Stopped::NotRunning => {}
-                Stopped::Terminated => say(&format!("stopped {name}")),
-                Stopped::Killed => say(&format!(
+                Stopped::Terminated => self.say(&format!("stopped {name}")),
+                Stopped::Killed => self.say(&format!(
                     "{name} did not stop in {} s; killed it",
                     STOP_GRACE.as_secs()
                 )),
@@ -132,7 +135,7 @@ impl Stack {
             Ok(real) => format!("{} and {}", self.state().display(), real.display()),
             Err(_) => self.state().display().to_string(),
         };
-        say(&format!(
+        self.say(&format!(
             "down (data kept in {kept}; delete it for a fresh start)"
         ));
         Ok(())
@@ -167,7 +170,7 @@ impl Stack {
             Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error.into()),
             _ => {}
         }
-        say(&format!("deleted {}", self.state().display()));
+        self.say(&format!("deleted {}", self.state().display()));
         Ok(())
     }
 
@@ -189,7 +192,7 @@ impl Stack {
         if let Some(bin) = &self.settings.fibstack_bin {
             return Ok(bin.clone());
         }
-        say("building fibstack (release; the first build takes a few minutes)");
+        self.say("building fibstack (release; the first build takes a few minutes)");
         let repo = repo_root();
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
             .current_dir(&repo)
@@ -213,7 +216,7 @@ impl Stack {
         if running.iter().any(|name| self.service(name).is_running()) {
             let earlier = PathBuf::from(self.started_bin());
             if earlier != built {
-                say(&format!(
+                self.say(&format!(
                     "the api and workers run {}: `scripts/stack down` first to run {}",
                     earlier.display(),
                     built.display()
@@ -228,7 +231,8 @@ impl Stack {
         Ok(built)
     }
 
-    fn ports(&self) -> Result<Ports, StackError> {
+    /// The internal ports: those of `ports.env`, picked on the first call.
+    pub fn ports(&self) -> Result<Ports, StackError> {
         let file = self.state().join("ports.env");
         if !file.exists() {
             let ports = Ports::pick().ok_or_else(|| StackError::BadPorts(file.clone()))?;
@@ -241,11 +245,11 @@ impl Stack {
     fn start(&self, name: &str, command: Command) -> Result<(), StackError> {
         let service = self.service(name);
         if let Some(pid) = service.pid().filter(|_| service.is_running()) {
-            say(&format!("{name} already running (pid {pid})"));
+            self.say(&format!("{name} already running (pid {pid})"));
             return Ok(());
         }
         service.start(command)?;
-        say(&format!("started {name} (log: {})", service.log.display()));
+        self.say(&format!("started {name} (log: {})", service.log.display()));
         Ok(())
     }
 
@@ -274,6 +278,8 @@ mod tests {
             client_build: false,
             fibstack_bin: None,
             rate_limit_rps: "0".to_owned(),
+            service_env: Vec::new(),
+            quiet: true,
         });
         assert_eq!(stack.workers_known(), ["worker"]);
         for name in ["worker-10", "worker", "worker-2", "api"] {

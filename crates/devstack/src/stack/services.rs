@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use super::{Ports, Stack, StackError, say, worker_name};
+use super::{Ports, Stack, StackError, worker_name};
 use crate::nginx;
 use crate::ports::is_listening;
 use crate::postgres::Postgres;
@@ -29,17 +29,17 @@ impl Stack {
         for number in 1..=self.settings.workers {
             let mut command = Command::new(&bin);
             command.arg("worker");
-            fibstack_env(&mut command, &ports);
+            self.fibstack_env(&mut command, &ports);
             self.start(&worker_name(number), command)?;
         }
         self.up_client(ports.client)?;
         self.up_router(&ports)?;
-        say("waiting for the router to answer");
+        self.say("waiting for the router to answer");
         let port = self.settings.router_port.to_string();
         self.wait("the router", Duration::from_secs(60), || {
             healthy(&bin, &["--port", &port, "--path", "/api/readyz"])
         })?;
-        say(&format!("up: http://127.0.0.1:{port} (api under /api)"));
+        self.say(&format!("up: http://127.0.0.1:{port} (api under /api)"));
         Ok(())
     }
 
@@ -48,7 +48,7 @@ impl Stack {
         let dir = self.postgres_dir(&postgres)?;
         let data = dir.join("data");
         if !data.is_dir() {
-            say(&format!(
+            self.say(&format!(
                 "creating the Postgres cluster in {}",
                 data.display()
             ));
@@ -72,7 +72,7 @@ impl Stack {
                     .tempdir_in("/var/tmp")?
                     .keep();
                 std::os::unix::fs::symlink(&real, &link)?;
-                say(&format!(
+                self.say(&format!(
                     "the postgres user cannot reach {}; its data lives in {}",
                     self.state().display(),
                     real.display()
@@ -106,10 +106,30 @@ impl Stack {
         })
     }
 
+    /// Where the api and workers find Postgres and Redis: this stack's, with no password.
+    fn fibstack_env(&self, command: &mut Command, ports: &Ports) {
+        command
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", ports.postgres.to_string())
+            .env("PGUSER", "postgres")
+            .env("PGDATABASE", "postgres")
+            .env("REDIS_HOST", "127.0.0.1")
+            .env("REDIS_PORT", ports.redis.to_string())
+            .env("HOST", "127.0.0.1")
+            .env_remove("PGPASSWORD")
+            .env_remove("REDIS_PASSWORD")
+            .envs(
+                self.settings
+                    .service_env
+                    .iter()
+                    .map(|(name, value)| (name, value)),
+            );
+    }
+
     fn up_api(&self, bin: &Path, ports: &Ports) -> Result<(), StackError> {
         let mut command = Command::new(bin);
         command.arg("api").env("PORT", ports.api.to_string());
-        fibstack_env(&mut command, ports);
+        self.fibstack_env(&mut command, ports);
         self.start("api", command)?;
         let port = ports.api.to_string();
         self.wait("the api", Duration::from_secs(30), || {
@@ -145,7 +165,7 @@ impl Stack {
             });
         }
         if self.settings.client_build && client_needs_build(&repo) {
-            say("building the web client");
+            self.say("building the web client");
             let status = Command::new(repo.join("scripts/build-client"))
                 .stdout(io::stderr())
                 .status()?;
@@ -178,20 +198,6 @@ impl Stack {
         )?;
         Ok(())
     }
-}
-
-/// Where the api and workers find Postgres and Redis: this stack's, with no password.
-fn fibstack_env(command: &mut Command, ports: &Ports) {
-    command
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", ports.postgres.to_string())
-        .env("PGUSER", "postgres")
-        .env("PGDATABASE", "postgres")
-        .env("REDIS_HOST", "127.0.0.1")
-        .env("REDIS_PORT", ports.redis.to_string())
-        .env("HOST", "127.0.0.1")
-        .env_remove("PGPASSWORD")
-        .env_remove("REDIS_PASSWORD");
 }
 
 /// `fibstack healthcheck ARGS`: the binary's own probe, as the containers use it.

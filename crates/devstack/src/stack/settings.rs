@@ -21,6 +21,10 @@ pub struct Settings {
     pub fibstack_bin: Option<PathBuf>,
     /// `RATE_LIMIT_RPS` for the router.
     pub rate_limit_rps: String,
+    /// Variables for the api and the workers beyond those they inherit (the drill's settings).
+    pub service_env: Vec<(String, String)>,
+    /// Progress unsaid: for a caller that runs `up` again and again (the drill).
+    pub quiet: bool,
 }
 
 impl Settings {
@@ -48,6 +52,8 @@ impl Settings {
             client_build: var("CLIENT_BUILD").as_deref() != Some("0"),
             fibstack_bin: var("FIBSTACK_BIN").map(PathBuf::from),
             rate_limit_rps: var("RATE_LIMIT_RPS").unwrap_or_else(|| "20".to_owned()),
+            service_env: Vec::new(),
+            quiet: false,
         })
     }
 }
