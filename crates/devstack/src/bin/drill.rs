@@ -21,6 +21,10 @@ use fibstack_redis::keys;
 /// Refusals are expected until this long after a service is back (reconnection backoff).
 const RECOVERY_SECONDS: u64 = 10;
 const CLIENTS: u64 = 4;
+/// Each client's pace: about 200 submissions a second in all, a steady load whose values all
+/// fit the stack's Redis (256 MB). Unpaced, four clients passed 1,200 a second here, and a minute's
+/// values (indexes up to 75,000) filled Redis to its limit: a test of memory, not of faults.
+const SUBMISSION_INTERVAL: Duration = Duration::from_millis(20);
 const KILL_EVERY: Duration = Duration::from_secs(3);
 /// F(77), computed after the drill to show the stack recovered by itself.
 const F77: &str = "5527939700884757";
@@ -46,12 +50,12 @@ fn step(what: &str) {
     println!("\n==> {what}");
 }
 
-/// Stops and deletes the drill's stack however the drill ends.
-struct Cleanup<'a>(&'a Stack);
+/// Stops the drill's stack however the drill ends, a panic included.
+struct StopOnDrop<'a>(&'a Stack);
 
-impl Drop for Cleanup<'_> {
+impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
-        let _ = self.0.clean();
+        let _ = self.0.down();
     }
 }
 
@@ -84,7 +88,22 @@ fn drill() -> Checked<()> {
         quiet: false,
     };
     let stack = Stack::new(settings.clone());
-    let _cleanup = Cleanup(&stack);
+    let stopped = StopOnDrop(&stack);
+    let outcome = exercise(&stack, settings, seconds);
+    drop(stopped);
+    match outcome {
+        Ok(()) => stack.clean().map_err(|e| e.to_string()),
+        // What failed is in the services' logs: they stay.
+        Err(problem) => Err(format!(
+            "{problem}\n(the stack's logs and data are kept in {})",
+            stack.state().display()
+        )),
+    }
+}
+
+/// Starts the stack, runs the load and the faults, and checks what a user would notice.
+fn exercise(stack: &Stack, settings: Settings, seconds: u64) -> Checked<()> {
+    let router_port = settings.router_port;
     stack.up().map_err(|e| e.to_string())?;
     // The restarts reuse the binary the first `up` ran, quietly.
     let again = Stack::new(Settings {
@@ -130,13 +149,17 @@ fn drill() -> Checked<()> {
     check_recovery(router_port)
 }
 
-/// One client: sequential submissions of its own distinct indexes until the load ends.
+/// One client: sequential submissions of its own distinct indexes, one per interval (or as fast
+/// as the answers come when they are slower), until the load ends.
 fn submit(client: u64, router_port: u16, start: Instant, length: Duration) -> Vec<Submission> {
     let mut answered = Vec::new();
-    for n in 0.. {
+    for n in 0_u32.. {
+        let due = start + SUBMISSION_INTERVAL * n;
+        thread::sleep(due.saturating_duration_since(Instant::now()));
         if start.elapsed() >= length {
             break;
         }
+        let n = u64::from(n);
         let index = 1000 + n * CLIENTS + client;
         let body = format!("{{\"index\": {index}}}");
         let status = http::request(
