@@ -94,11 +94,17 @@ impl Service {
 
     /// Asks politely, then insists.
     pub fn stop(&mut self) {
+        self.stop_with("TERM", Duration::from_secs(5));
+    }
+
+    /// Sends `signal` (a server's own way of shutting down, such as Postgres's `INT`), then
+    /// SIGKILL if it is still running after `grace`.
+    pub fn stop_with(&mut self, signal: &str, grace: Duration) {
         if !self.is_running() {
             return;
         }
-        self.signal("TERM");
-        if self.wait_exit(Duration::from_secs(5)).is_none() {
+        self.signal(signal);
+        if self.wait_exit(grace).is_none() {
             self.kill_hard();
         }
     }

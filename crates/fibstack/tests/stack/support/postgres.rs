@@ -136,10 +136,7 @@ impl TestPostgres {
     pub fn stop(&mut self) {
         if let Some(mut server) = self.server.take() {
             // SIGINT is Postgres' fast shutdown, what `pg_ctl stop` sends.
-            server.signal("INT");
-            if server.wait_exit(Duration::from_secs(20)).is_none() {
-                server.kill_hard();
-            }
+            server.stop_with("INT", Duration::from_secs(20));
         }
     }
 }
