@@ -40,6 +40,9 @@ ENV LOG_FORMAT=json
 ENTRYPOINT ["/usr/local/bin/fibstack"]
 
 FROM runtime AS worker
+# /metrics and /healthz for Prometheus and probes (without PORT, the worker serves nothing).
+ENV PORT=5001
+EXPOSE 5001
 # Healthy while it can reach its queue.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/usr/local/bin/fibstack", "healthcheck", "--redis"]

@@ -84,10 +84,15 @@ ensure_compose() {
   docker compose version
 }
 
-# upstream_images: the images the Dockerfiles and compose files take from a registry: every FROM
-# that is not a stage of the same file, every compose image that is not one of ours (those carry
-# ${REGISTRY}). Run from the repository's root.
+# upstream_images: the images the Dockerfiles and compose files take from a registry (below).
+# Run from the repository's root.
 upstream_images() {
+  build_bases
+  compose_images
+}
+
+# build_bases: every FROM of the Dockerfiles that is not a stage of the same file.
+build_bases() {
   local file
   for file in docker/*.Dockerfile; do
     # FROM [--platform=…] IMAGE [AS STAGE]
@@ -97,6 +102,10 @@ upstream_images() {
       stage[tolower($(i + 2))] = 1
     }' "$file"
   done
+}
+
+# compose_images: every compose image that is not one of ours (those carry ${REGISTRY}).
+compose_images() {
   grep -h '^ *image:' docker-compose.yml docker-compose.prod.yml docker/managed-services.yml | awk '{print $2}' | tr -d '"' | grep -v REGISTRY
 }
 

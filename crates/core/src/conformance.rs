@@ -82,6 +82,44 @@ pub async fn queue_decisions(values: &dyn ValueStore, jobs: &mut dyn JobSource) 
     assert_eq!(enqueue(values, 10).await, Enqueued::Added, "room again");
 }
 
+/// The figures operators watch: the oldest job's age while any is queued, none once the queue is
+/// empty, and the bytes of the values stored.
+pub async fn queue_figures(values: &dyn ValueStore, jobs: &mut dyn JobSource) {
+    let stats = values.queue_stats().await.expect("queue stats");
+    assert_eq!(
+        (stats.oldest_job_age, stats.cache_bytes),
+        (None, 0),
+        "an empty store"
+    );
+    assert_eq!(enqueue(values, 30).await, Enqueued::Added);
+    let age = values
+        .queue_stats()
+        .await
+        .expect("queue stats")
+        .oldest_job_age;
+    assert!(
+        age.is_some_and(|age| age < std::time::Duration::from_secs(60)),
+        "a job queued just now: {age:?}"
+    );
+    let job = next_job(jobs).await;
+    assert!(
+        values
+            .queue_stats()
+            .await
+            .expect("queue stats")
+            .oldest_job_age
+            .is_some(),
+        "a running job is still in the queue"
+    );
+    assert_eq!(
+        jobs.complete(&job, index(30), "832040").await.ok(),
+        Some(true)
+    );
+    let stats = values.queue_stats().await.expect("queue stats");
+    assert_eq!(stats.oldest_job_age, None, "the queue is empty again");
+    assert_eq!(stats.cache_bytes, 6, "the digits of F(30) = 832040");
+}
+
 /// A job delivered twice (its first worker was slow) is stored once: the late completion
 /// answers `false` and changes nothing.
 pub async fn a_value_is_stored_once(values: &dyn ValueStore, jobs: &mut dyn JobSource) {

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
@@ -55,6 +56,7 @@ struct QueuedJob {
     index: FibIndex,
     deliveries: u64,
     taken: bool,
+    queued_at: SystemTime,
 }
 
 impl MemoryStore {
@@ -129,6 +131,7 @@ impl MemoryStore {
                 index,
                 deliveries: 0,
                 taken: false,
+                queued_at: SystemTime::now(),
             });
             Enqueued::Added
         }
@@ -190,6 +193,11 @@ impl ValueStore for MemoryStore {
             jobs: state.jobs.len() as u64,
             redeliveries: state.redeliveries,
             stored_again: state.stored_again,
+            oldest_job_age: state
+                .jobs
+                .front()
+                .map(|job| job.queued_at.elapsed().unwrap_or_default()),
+            cache_bytes: state.values.values().map(|value| value.len() as u64).sum(),
         })
     }
 
@@ -263,6 +271,7 @@ impl JobSource for MemoryJobs {
             id: job.id.to_string(),
             index: Ok(job.index),
             deliveries: job.deliveries,
+            queued_at: Some(job.queued_at),
         }))
     }
 
@@ -339,6 +348,9 @@ mod tests {
         let store = MemoryStore::new(QUEUE_LIMIT);
         let mut jobs = store.jobs("w");
         block_on(conformance::a_value_is_stored_once(&store, &mut jobs));
+        let store = MemoryStore::new(QUEUE_LIMIT);
+        let mut jobs = store.jobs("w");
+        block_on(conformance::queue_figures(&store, &mut jobs));
     }
 
     #[test]

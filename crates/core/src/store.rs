@@ -178,6 +178,11 @@ pub struct QueueStats {
     /// Computed values that were stored already, ever: the work redeliveries cost. At-least-once
     /// delivery means this never exceeds `redeliveries`.
     pub stored_again: u64,
+    /// How long the oldest job waiting or running has been queued; `None` with an empty queue.
+    /// A queue that is not drained shows here before it shows anywhere else.
+    pub oldest_job_age: Option<Duration>,
+    /// Bytes of decimal values held in the cache, against [`QueuePolicy::cache_budget`].
+    pub cache_bytes: u64,
 }
 
 /// A computed value as the store describes it, without the digits themselves.
@@ -226,6 +231,8 @@ pub struct Job {
     pub index: Result<FibIndex, String>,
     /// How many times this job has been handed to a worker, this delivery included.
     pub deliveries: u64,
+    /// When it was queued, where the backend knows: the start of its submit-to-value latency.
+    pub queued_at: Option<SystemTime>,
 }
 
 /// Where a backend delivers the events this process should hear of (the Redis relay, or the

@@ -8,7 +8,7 @@ use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::errors::classify_write;
-use crate::store::{EmbeddedStore, duration_ms};
+use crate::store::{EmbeddedStore, duration_ms, from_ms};
 use crate::submissions::to_row;
 
 /// Most jobs claimed at once: as in the Redis queue, small jobs go in batches, so their claims
@@ -41,7 +41,7 @@ impl EmbeddedJobs {
         let now = self.store.now_ms();
         let claimed_until = now.saturating_add(duration_ms(settings.queue.reclaim_idle));
         let large_from = i64::try_from(large_from).unwrap_or(i64::MAX);
-        let rows: Vec<(i64, i64, i64)> = self
+        let rows: Vec<(i64, i64, i64, Option<i64>)> = self
             .store
             .shared
             .writes
@@ -52,14 +52,14 @@ impl EmbeddedJobs {
                          WHERE id = (SELECT id FROM jobs
                                      WHERE claimed_until IS NULL OR claimed_until < ?2
                                      ORDER BY id LIMIT 1)
-                         RETURNING id, number, deliveries",
+                         RETURNING id, number, deliveries, queued_at",
                     )
                     .map_err(classify_write)?;
                 let mut rows = Vec::new();
                 while rows.len() < most {
-                    let row: Option<(i64, i64, i64)> = claim
+                    let row: Option<(i64, i64, i64, Option<i64>)> = claim
                         .query_row(params![claimed_until, now], |row| {
-                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                         })
                         .optional()
                         .map_err(classify_write)?;
@@ -74,13 +74,14 @@ impl EmbeddedJobs {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, number, deliveries)| Job {
+            .map(|(id, number, deliveries, queued_at)| Job {
                 id: id.to_string(),
                 index: settings
                     .policy
                     .check_signed(number)
                     .map_err(|error| format!("job {number} is not a valid index: {error}")),
                 deliveries: u64::try_from(deliveries).unwrap_or(0),
+                queued_at: queued_at.map(from_ms),
             })
             .collect())
     }

@@ -1,6 +1,7 @@
 //! Queueing jobs and reading values: the api's side, as the Redis adapter offers it.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
@@ -88,15 +89,30 @@ impl ValueStore for EmbeddedStore {
     }
 
     async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
-        let (jobs, redeliveries, stored_again): (i64, i64, i64) =
-            sqlx::query_as("SELECT jobs, redeliveries, stored_again FROM totals WHERE id = 1")
-                .fetch_one(&self.shared.readers)
-                .await
-                .map_err(classify)?;
+        // The oldest job has the lowest id: ids grow as jobs are queued.
+        let now = self.now_ms();
+        let (jobs, redeliveries, stored_again, value_bytes, oldest): (
+            i64,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+        ) = sqlx::query_as(
+            "SELECT jobs, redeliveries, stored_again, value_bytes,
+                        (SELECT coalesce(queued_at, ?1) FROM jobs ORDER BY id LIMIT 1)
+                 FROM totals WHERE id = 1",
+        )
+        .bind(now)
+        .fetch_one(&self.shared.readers)
+        .await
+        .map_err(classify)?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(QueueStats {
-            jobs: u64::try_from(jobs).unwrap_or(0),
-            redeliveries: u64::try_from(redeliveries).unwrap_or(0),
-            stored_again: u64::try_from(stored_again).unwrap_or(0),
+            jobs: count(jobs),
+            redeliveries: count(redeliveries),
+            stored_again: count(stored_again),
+            oldest_job_age: oldest.map(|at| Duration::from_millis(count(now - at))),
+            cache_bytes: count(value_bytes),
         })
     }
 
@@ -162,9 +178,10 @@ pub(crate) fn enqueue_all(
     if !added.is_empty() {
         connection
             .prepare_cached(
-                "INSERT INTO jobs (number) SELECT value FROM json_each(?1) ORDER BY key",
+                "INSERT INTO jobs (number, queued_at)
+                 SELECT value, ?2 FROM json_each(?1) ORDER BY key",
             )
-            .and_then(|mut insert| insert.execute([json_array(&added)]))
+            .and_then(|mut insert| insert.execute(params![json_array(&added), now]))
             .map_err(classify_write)?;
     }
     Ok(outcomes)

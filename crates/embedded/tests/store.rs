@@ -102,6 +102,35 @@ async fn a_value_is_stored_once_as_every_backend_must() {
 }
 
 #[tokio::test]
+async fn the_queue_reports_its_figures_as_every_backend_must() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (store, _events) = open(settings(&dir)).await;
+    let mut jobs = store.jobs("w".to_owned());
+    conformance::queue_figures(&store, &mut jobs).await;
+}
+
+#[tokio::test]
+async fn the_oldest_job_s_age_follows_the_store_s_clock() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let clock = Arc::new(ManualClock::new());
+    let (store, _events) = open(EmbeddedSettings {
+        clock: clock.clone(),
+        ..settings(&dir)
+    })
+    .await;
+    store.enqueue(index(40)).await.expect("queued");
+    clock.advance(Duration::from_secs(5));
+    store.enqueue(index(41)).await.expect("queued");
+    clock.advance(Duration::from_secs(2));
+    let stats = store.queue_stats().await.expect("queue stats");
+    assert_eq!(
+        stats.oldest_job_age,
+        Some(Duration::from_secs(7)),
+        "the first job's age, not the last's"
+    );
+}
+
+#[tokio::test]
 async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let clock = Arc::new(ManualClock::new());
@@ -148,6 +177,8 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
             jobs: 0,
             redeliveries: 1,
             stored_again: 1,
+            oldest_job_age: None,
+            cache_bytes: 4,
         })
     );
 }

@@ -17,10 +17,13 @@ pub async fn run(settings: AllConfig, shutdown: CancellationToken) -> anyhow::Re
     let AllInOneStorage { api, workers } =
         AllInOneStorage::open(&settings.storage, &settings.queue, settings.policy).await?;
     tracing::info!("storage: {}", workers.describe(&settings.storage));
+    let worker_metrics = worker::WorkerMetrics::default();
     let api_settings = ApiSettings {
         host: settings.host,
         port: settings.port,
         policy: settings.policy,
+        cache_budget: settings.queue.cache_budget,
+        worker_metrics: Some(worker_metrics.clone()),
     };
     let api = Api::build(api_settings, api, shutdown.clone())
         .await?
@@ -29,7 +32,12 @@ pub async fn run(settings: AllConfig, shutdown: CancellationToken) -> anyhow::Re
     let mut running = JoinSet::new();
     for _ in 0..settings.workers {
         let jobs = workers.jobs(worker::unique_name())?;
-        running.spawn(worker::run(jobs, settings.queue.clone(), shutdown.clone()));
+        running.spawn(worker::run(
+            jobs,
+            settings.queue.clone(),
+            worker_metrics.clone(),
+            shutdown.clone(),
+        ));
     }
     tracing::info!(
         workers = settings.workers,

@@ -4,7 +4,7 @@
 //! Parsing is pure (it takes a lookup function), so every rule is unit-tested without touching
 //! the process environment. A missing or malformed variable is reported by name, in one line.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -54,15 +54,18 @@ pub struct ApiConfig {
 
 impl ApiConfig {
     pub fn from_env(env: &impl Lookup) -> Result<Self, ConfigError> {
+        let queue = queue(env)?;
         Ok(ApiConfig {
             api: ApiSettings {
                 host: host(env, [0, 0, 0, 0].into())?,
                 port: api_port(env)?,
                 policy: index_policy(env)?,
+                cache_budget: queue.cache_budget,
+                worker_metrics: None,
             },
             postgres: postgres(env)?,
             redis: redis(env)?,
-            queue: queue(env)?,
+            queue,
         })
     }
 }
@@ -73,14 +76,25 @@ pub struct WorkerConfig {
     pub policy: IndexPolicy,
     pub redis: RedisConfig,
     pub queue: QueuePolicy,
+    /// Where `/metrics` and `/healthz` are served: `HOST` (0.0.0.0) and `PORT`, only when
+    /// `PORT` is set (the images set 5001), so several workers on one machine need no ports.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl WorkerConfig {
     pub fn from_env(env: &impl Lookup) -> Result<Self, ConfigError> {
+        let metrics = match get(env, "PORT") {
+            Some(_) => Some(SocketAddr::new(
+                host(env, [0, 0, 0, 0].into())?,
+                port(env, 0)?,
+            )),
+            None => None,
+        };
         Ok(WorkerConfig {
             policy: index_policy(env)?,
             redis: redis(env)?,
             queue: queue(env)?,
+            metrics,
         })
     }
 }
@@ -432,6 +446,20 @@ mod tests {
         );
         let worker = WorkerConfig::from_env(&env(&[("REDIS_HOST", "cache")])).expect("valid");
         assert_eq!(worker.policy.max(), 1_000_000);
+        assert_eq!(
+            worker.metrics, None,
+            "no port of its own unless PORT says so"
+        );
+        let served = WorkerConfig::from_env(&env(&[("REDIS_HOST", "cache"), ("PORT", "5001")]));
+        assert_eq!(
+            served
+                .expect("valid")
+                .metrics
+                .map(|address| address.to_string()),
+            Some("0.0.0.0:5001".to_owned())
+        );
+        let refused = WorkerConfig::from_env(&env(&[("REDIS_HOST", "cache"), ("PORT", "metrics")]));
+        assert_eq!(refused.map_err(|error| error.variable).err(), Some("PORT"));
         let refused = ApiConfig::from_env(&env(&[("REDIS_HOST", "cache")]));
         assert_eq!(
             refused.map_err(|error| error.variable).err(),

@@ -136,13 +136,24 @@ fn run_role(role: Role) -> anyhow::Result<()> {
         Role::Worker => {
             let config = WorkerConfig::from_env(&process_env)?;
             one_thread_runtime()?.block_on(async {
+                let shutdown = shutdown::on_signal();
+                let metrics = worker::WorkerMetrics::default();
+                if let Some(address) = config.metrics {
+                    let server = worker::MetricsServer::bind(address).await?;
+                    let (metrics, shutdown) = (metrics.clone(), shutdown.clone());
+                    tokio::spawn(async move {
+                        if let Err(error) = server.run(metrics, shutdown).await {
+                            tracing::error!(error = %format!("{error:#}"), "no worker metrics");
+                        }
+                    });
+                }
                 let jobs = wiring::redis_jobs(
                     &config.redis,
                     &config.queue,
                     config.policy,
                     worker::unique_name(),
                 )?;
-                worker::run(jobs, config.queue, shutdown::on_signal()).await
+                worker::run(jobs, config.queue, metrics, shutdown).await
             })
         }
         Role::Migrate => {

@@ -1,6 +1,6 @@
 //! The api's side of Redis: queue jobs, read values and statuses.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
@@ -9,7 +9,7 @@ use redis::{Script, Value};
 
 use crate::connection::RedisConnection;
 use crate::errors::classify;
-use crate::keys;
+use crate::{keys, stream_id};
 
 /// The value cache and job queue as the api uses them. Cheap to clone.
 #[derive(Clone)]
@@ -138,13 +138,27 @@ impl ValueStore for ValueCache {
             .map_err(classify)
     }
 
-    /// Jobs waiting or running.
+    /// Jobs waiting or running, and the cache's size, in one round trip.
     async fn queue_stats(&self) -> Result<QueueStats, BackendError> {
-        let (jobs, redeliveries, stored_again): (u64, Option<u64>, Option<u64>) = redis::pipe()
+        type Figures = (
+            u64,
+            Option<u64>,
+            Option<u64>,
+            Option<u64>,
+            Vec<(String, Value)>,
+        );
+        let (jobs, redeliveries, stored_again, cache_bytes, oldest): Figures = redis::pipe()
             .cmd("XLEN")
             .arg(keys::JOBS)
             .get(keys::REDELIVERIES)
             .get(keys::STORED_AGAIN)
+            .get(keys::CACHE_BYTES)
+            .cmd("XRANGE")
+            .arg(keys::JOBS)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(1)
             .query_async(&mut self.connection.clone())
             .await
             .map_err(classify)?;
@@ -152,6 +166,10 @@ impl ValueStore for ValueCache {
             jobs,
             redeliveries: redeliveries.unwrap_or(0),
             stored_again: stored_again.unwrap_or(0),
+            oldest_job_age: oldest
+                .first()
+                .and_then(|(id, _)| stream_id::age(id, SystemTime::now())),
+            cache_bytes: cache_bytes.unwrap_or(0),
         })
     }
 

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::config::RedisConfig;
 use crate::connection::RedisConnection;
 use crate::errors::classify;
-use crate::keys;
+use crate::{keys, stream_id};
 
 /// How long past its own timeouts a worker's Redis call may take before it is given up (and,
 /// when reading jobs, its connections replaced).
@@ -293,6 +293,7 @@ impl JobStream {
             None => Err("job has no index field".to_owned()),
         };
         Job {
+            queued_at: stream_id::added_at(&id),
             id,
             index,
             deliveries,

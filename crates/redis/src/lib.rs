@@ -28,6 +28,7 @@ mod errors;
 pub mod events;
 pub mod jobs;
 pub mod keys;
+mod stream_id;
 
 pub use cache::ValueCache;
 pub use config::{RedisConfig, RedisTls};

@@ -70,6 +70,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.queued_jobs.set(gauge(stats.jobs));
         state.metrics.redeliveries.set(gauge(stats.redeliveries));
         state.metrics.stored_again.set(gauge(stats.stored_again));
+        let age = stats.oldest_job_age.unwrap_or_default();
+        state.metrics.oldest_job_age.set(age.as_secs_f64());
+        state.metrics.cache_bytes.set(gauge(stats.cache_bytes));
     }
     (
         [(

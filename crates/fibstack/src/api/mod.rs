@@ -45,6 +45,7 @@ use tower_http::trace::TraceLayer;
 
 use error::ApiError;
 pub use hub::EventHub;
+use metrics::Metrics;
 pub use state::{ApiStorage, AppState};
 
 use crate::telemetry::error_chain;
@@ -59,6 +60,10 @@ pub struct ApiSettings {
     pub host: std::net::IpAddr,
     pub port: u16,
     pub policy: IndexPolicy,
+    /// `FIB_CACHE_BYTES`, shown beside the cache's size in the metrics.
+    pub cache_budget: u64,
+    /// The in-process workers' metrics, served with the api's (the all-in-one process).
+    pub worker_metrics: Option<crate::worker::WorkerMetrics>,
 }
 
 /// Every route with its layers.
@@ -140,7 +145,8 @@ impl Api {
         let listener = TcpListener::bind(address).await.with_context(|| {
             format!("cannot listen on {address}; set PORT (and HOST) to a free address")
         })?;
-        let (state, feed) = AppState::new(storage, settings.policy, shutdown);
+        let metrics = Metrics::new(settings.cache_budget, settings.worker_metrics.as_ref());
+        let (state, feed) = AppState::with_metrics(storage, settings.policy, metrics, shutdown);
         Ok(Api {
             listener,
             state,

@@ -71,6 +71,16 @@ impl AppState {
         policy: IndexPolicy,
         shutdown: CancellationToken,
     ) -> (AppState, Option<Box<dyn EventFeed>>) {
+        Self::with_metrics(storage, policy, Metrics::default(), shutdown)
+    }
+
+    /// [`AppState::new`], counting into `metrics`.
+    pub fn with_metrics(
+        storage: ApiStorage,
+        policy: IndexPolicy,
+        metrics: Metrics,
+        shutdown: CancellationToken,
+    ) -> (AppState, Option<Box<dyn EventFeed>>) {
         let ApiStorage {
             intake,
             submissions,
@@ -91,7 +101,7 @@ impl AppState {
             lists: events.lists(),
             events,
             stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
-            metrics: Metrics::default(),
+            metrics,
             schema_ready: AtomicBool::new(false),
             events_subscribed,
             shutdown,

@@ -10,6 +10,8 @@
 //! on the blocking thread pool, so they cannot stall the keep-alives that stop other workers
 //! from taking the job over.
 
+mod metrics;
+mod serve;
 mod step;
 
 use std::time::Duration;
@@ -21,6 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::telemetry::error_chain;
 
+pub use metrics::WorkerMetrics;
+pub use serve::MetricsServer;
 pub use step::Outcome;
 
 /// A name for a worker, unique across processes: it names the worker's Redis consumer.
@@ -33,6 +37,7 @@ pub fn unique_name() -> String {
 pub async fn run(
     mut jobs: Box<dyn JobSource>,
     queue: QueuePolicy,
+    metrics: WorkerMetrics,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let rules = step::Rules::from(&queue);
@@ -48,8 +53,10 @@ pub async fn run(
         match next {
             Ok(batch) => {
                 backoff.reset();
+                metrics.set_waiting_for_queue(false);
                 for outcome in step::process_batch(jobs.as_ref(), rules, batch).await {
                     outcome.log();
+                    metrics.record(&outcome);
                 }
             }
             // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.
@@ -58,6 +65,7 @@ pub async fn run(
                 return Err(anyhow::Error::new(error));
             }
             Err(error) => {
+                metrics.set_waiting_for_queue(true);
                 let delay = backoff.next_delay();
                 tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "cannot read jobs; waiting for the queue");
                 tokio::select! {

@@ -1,6 +1,6 @@
 //! One delivery of one job, from taking it to its outcome.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use fibstack_core::fib::fibonacci_decimal;
 use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
@@ -37,7 +37,10 @@ pub enum Outcome {
     Computed {
         index: FibIndex,
         digits: usize,
+        /// Computing it.
         elapsed: Duration,
+        /// From its submission to its value stored, where the queue knows when it was queued.
+        since_queued: Option<Duration>,
     },
     /// Another delivery of the same job had already stored the value.
     AlreadyStored { index: FibIndex },
@@ -59,7 +62,8 @@ impl Outcome {
                 index,
                 digits,
                 elapsed,
-            } => tracing::info!(%index, digits, ?elapsed, "computed"),
+                since_queued,
+            } => tracing::info!(%index, digits, ?elapsed, ?since_queued, "computed"),
             Outcome::AlreadyStored { index } => {
                 tracing::info!(%index, "already stored by an earlier delivery")
             }
@@ -145,6 +149,7 @@ async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Ou
                 index: done.index,
                 digits: done.decimal.len(),
                 elapsed,
+                since_queued: since_queued(&done.job),
             },
             Err(error) => Outcome::NotStored {
                 index: done.index,
@@ -152,6 +157,16 @@ async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Ou
             },
         })
         .collect()
+}
+
+/// How long ago the job was queued, by this host's clock.
+fn since_queued(job: &Job) -> Option<Duration> {
+    let queued_at = job.queued_at?;
+    Some(
+        SystemTime::now()
+            .duration_since(queued_at)
+            .unwrap_or_default(),
+    )
 }
 
 async fn process_large(jobs: &dyn JobSource, rules: Rules, job: Job, index: FibIndex) -> Outcome {
@@ -166,6 +181,7 @@ async fn process_large(jobs: &dyn JobSource, rules: Rules, job: Job, index: FibI
             index,
             digits: decimal.len(),
             elapsed,
+            since_queued: since_queued(&job),
         },
         Ok(false) => Outcome::AlreadyStored { index },
         Err(error) => Outcome::NotStored { index, error },
@@ -330,6 +346,7 @@ mod tests {
             id: "1-0".to_owned(),
             index: Err("job banana is not a valid index".to_owned()),
             deliveries: 1,
+            queued_at: None,
         };
         let outcomes = process_batch(&jobs, rules(3), vec![unreadable]).await;
         assert!(

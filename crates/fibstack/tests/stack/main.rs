@@ -9,6 +9,7 @@ mod contract;
 mod events;
 mod faults;
 mod lifecycle;
+mod operations;
 mod postgres_tls;
 mod redis_cluster;
 mod redis_tls;

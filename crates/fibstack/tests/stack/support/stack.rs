@@ -124,6 +124,8 @@ pub struct TestStack {
     pub api: Service,
     pub api_port: u16,
     pub workers: Vec<Service>,
+    /// Where each worker serves its metrics, by the same number.
+    worker_ports: Vec<u16>,
     router: Option<TestNginx>,
     _client: Option<TestNginx>,
     env: Vec<(&'static str, String)>,
@@ -176,6 +178,7 @@ impl TestStack {
             api,
             api_port,
             workers: Vec::new(),
+            worker_ports: Vec::new(),
             router: None,
             _client: None,
             env,
@@ -281,9 +284,22 @@ impl TestStack {
         self.started_workers += 1;
         let name = format!("worker-{}", self.started_workers);
         let log = self.dir.path().join(format!("{name}.log"));
-        let worker = spawn(&name, self.fibstack("worker"), &log);
+        let port = free_port();
+        let mut command = self.fibstack("worker");
+        command.env("PORT", port.to_string());
+        let worker = spawn(&name, command, &log);
         self.workers.push(worker);
+        self.worker_ports.push(port);
         self.workers.len() - 1
+    }
+
+    /// The metrics of the worker `start_worker` numbered `n`, as Prometheus scrapes them.
+    pub fn worker_metrics(&self, n: usize) -> String {
+        let url = format!("http://127.0.0.1:{}/metrics", self.worker_ports[n]);
+        wait_for("the worker's metrics", Duration::from_secs(10), || {
+            (http::answers(&url) == Some(200)).then_some(())
+        });
+        http::get(&url).text
     }
 
     /// A path on the api itself, as the router's upstream sees it (with the embedded backend,
