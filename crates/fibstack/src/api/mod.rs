@@ -106,7 +106,8 @@ pub fn router(state: AppState) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or_default();
-                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                        // trace_id: written by the handlers that take part in a trace.
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id, trace_id = tracing::field::Empty)
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id)),
