@@ -16,7 +16,6 @@ use async_trait::async_trait;
 use crate::backend_error::BackendError;
 use crate::http::ValueEvent;
 use crate::index::FibIndex;
-use crate::trace::TraceParent;
 
 /// The durable record of what was submitted (Postgres, or the embedded SQLite file).
 #[async_trait]
@@ -43,12 +42,7 @@ pub trait Intake: Send + Sync + std::fmt::Debug {
     /// Queues a job for `index` (as [`ValueStore::enqueue`] decides) and records the submission,
     /// unless the queue is full: a refused submission leaves no record behind. Returns once
     /// both are kept.
-    /// `trace` is the submitting request's, carried by the job it queues.
-    async fn submit(
-        &self,
-        index: FibIndex,
-        trace: Option<TraceParent>,
-    ) -> Result<Enqueued, BackendError>;
+    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
 }
 
 /// The intake of a queue and a record kept apart (Redis and Postgres): the queue first, so a
@@ -63,12 +57,8 @@ pub struct QueueThenRecord {
 
 #[async_trait]
 impl Intake for QueueThenRecord {
-    async fn submit(
-        &self,
-        index: FibIndex,
-        trace: Option<TraceParent>,
-    ) -> Result<Enqueued, BackendError> {
-        let outcome = self.values.enqueue(index, trace).await?;
+    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+        let outcome = self.values.enqueue(index).await?;
         if outcome != Enqueued::QueueFull {
             self.submissions.record(index).await?;
         }
@@ -79,13 +69,8 @@ impl Intake for QueueThenRecord {
 /// The api's side of the queue and the value cache (Redis, or the embedded store).
 #[async_trait]
 pub trait ValueStore: Send + Sync + std::fmt::Debug {
-    /// Queues a job for `index` unless it is stored, failed recently or already queued; a job
-    /// queued now carries `trace`.
-    async fn enqueue(
-        &self,
-        index: FibIndex,
-        trace: Option<TraceParent>,
-    ) -> Result<Enqueued, BackendError>;
+    /// Queues a job for `index` unless it is stored, failed recently or already queued.
+    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
     /// [`ValueStore::enqueue`] for several indexes, in one round trip where the backend can.
     async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError>;
     /// What is known about each index, in the order asked.
@@ -248,8 +233,6 @@ pub struct Job {
     pub deliveries: u64,
     /// When it was queued, where the backend knows: the start of its submit-to-value latency.
     pub queued_at: Option<SystemTime>,
-    /// The trace of the request that queued it, if it had one.
-    pub trace: Option<TraceParent>,
 }
 
 /// Where a backend delivers the events this process should hear of (the Redis relay, or the

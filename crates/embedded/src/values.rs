@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
-use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, params};
 
@@ -15,23 +14,26 @@ use crate::submissions::to_row;
 
 #[async_trait]
 impl ValueStore for EmbeddedStore {
-    async fn enqueue(
-        &self,
-        index: FibIndex,
-        trace: Option<TraceParent>,
-    ) -> Result<Enqueued, BackendError> {
-        Ok(self
-            .enqueue_traced(vec![index], vec![trace])
-            .await?
-            .remove(0))
+    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+        Ok(self.enqueue_many(&[index]).await?.remove(0))
     }
 
     async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
-        self.enqueue_traced(indexes.to_vec(), vec![None; indexes.len()])
-            .await
+        let indexes = indexes.to_vec();
+        let queue_limit = self.settings().queue.queue_limit;
+        let now = self.now_ms();
+        let outcomes = self
+            .shared
+            .writes
+            .write(move |connection| enqueue_all(connection, &indexes, queue_limit, now))
+            .await?;
+        if outcomes.contains(&Enqueued::Added) {
+            self.shared.job_added.notify_waiters();
+        }
+        Ok(outcomes)
     }
 
     async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError> {
@@ -119,33 +121,10 @@ impl ValueStore for EmbeddedStore {
     }
 }
 
-impl EmbeddedStore {
-    /// Queues the indexes, each job carrying the trace beside its index.
-    async fn enqueue_traced(
-        &self,
-        indexes: Vec<FibIndex>,
-        traces: Vec<Option<TraceParent>>,
-    ) -> Result<Vec<Enqueued>, BackendError> {
-        let queue_limit = self.settings().queue.queue_limit;
-        let now = self.now_ms();
-        let outcomes = self
-            .shared
-            .writes
-            .write(move |connection| enqueue_all(connection, &indexes, &traces, queue_limit, now))
-            .await?;
-        if outcomes.contains(&Enqueued::Added) {
-            self.shared.job_added.notify_waiters();
-        }
-        Ok(outcomes)
-    }
-}
-
-/// Queues the indexes as [`decide`] says, in two statements however many there are; `traces`
-/// holds each one's trace, in the same order.
+/// Queues the indexes as [`decide`] says, in two statements however many there are.
 pub(crate) fn enqueue_all(
     connection: &Connection,
     indexes: &[FibIndex],
-    traces: &[Option<TraceParent>],
     queue_limit: u64,
     now: i64,
 ) -> Result<Vec<Enqueued>, BackendError> {
@@ -190,25 +169,19 @@ pub(crate) fn enqueue_all(
         })
         .collect();
     let outcomes = decide(indexes, &known, jobs, queue_limit);
-    // [[index, "traceparent" or null], …]: the traces are hex digits and dashes, nothing to escape.
-    let added: Vec<String> = indexes
+    let added: Vec<FibIndex> = indexes
         .iter()
-        .zip(traces)
         .zip(&outcomes)
         .filter(|(_, outcome)| **outcome == Enqueued::Added)
-        .map(|((index, trace), _)| match trace {
-            Some(trace) => format!("[{index},\"{trace}\"]"),
-            None => format!("[{index},null]"),
-        })
+        .map(|(&index, _)| index)
         .collect();
     if !added.is_empty() {
         connection
             .prepare_cached(
-                "INSERT INTO jobs (number, queued_at, trace)
-                 SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]')
-                 FROM json_each(?1) ORDER BY key",
+                "INSERT INTO jobs (number, queued_at)
+                 SELECT value, ?2 FROM json_each(?1) ORDER BY key",
             )
-            .and_then(|mut insert| insert.execute(params![format!("[{}]", added.join(",")), now]))
+            .and_then(|mut insert| insert.execute(params![json_array(&added), now]))
             .map_err(classify_write)?;
     }
     Ok(outcomes)

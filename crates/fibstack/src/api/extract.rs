@@ -4,42 +4,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use fibstack_core::FibIndex;
-use fibstack_core::trace::TraceParent;
 
 use super::error::ApiError;
 use super::state::AppState;
-
-/// The request's place in a trace (W3C `traceparent`): continued when the caller sent one,
-/// started here otherwise, with a span id of this api's own. Its trace id is written into the
-/// request's log span; a submission's job carries it to the worker.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestTrace(pub Option<TraceParent>);
-
-impl<S: Sync> FromRequestParts<S> for RequestTrace {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let span_id = random_u128() as u64;
-        let trace = match parts
-            .headers
-            .get("traceparent")
-            .and_then(|value| value.to_str().ok())
-            .and_then(TraceParent::parse)
-        {
-            Some(caller) => caller.child(span_id),
-            // A malformed or missing header starts a new trace, as the recommendation says.
-            None => TraceParent::root(random_u128(), span_id),
-        };
-        if let Some(trace) = trace {
-            tracing::Span::current().record("trace_id", trace.trace_id());
-        }
-        Ok(RequestTrace(trace))
-    }
-}
-
-fn random_u128() -> u128 {
-    uuid::Uuid::new_v4().as_u128()
-}
 
 /// Largest `POST /values` body accepted; `{"index": "1000000"}` needs 20 bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;

@@ -106,8 +106,7 @@ pub fn router(state: AppState) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or_default();
-                        // trace_id: written by the handlers that take part in a trace.
-                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id, trace_id = tracing::field::Empty)
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(x_request_id)),

@@ -17,7 +17,7 @@ use fibstack_core::store::{CachedState, Enqueued, Lookup};
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
-use super::extract::{Limit, RequestTrace, SubmittedIndex};
+use super::extract::{Limit, SubmittedIndex};
 use super::lists::{Answer, List};
 use super::metrics::OutcomeLabels;
 use super::state::AppState;
@@ -28,7 +28,6 @@ const HEAL_PER_REQUEST: usize = 100;
 
 /// Submit an index; its value is computed in the background.
 #[utoipa::path(post, path = "/values", tag = "values",
-    params(("traceparent" = Option<String>, Header, description = "W3C Trace Context: the job, and the worker's log of its computation, join this trace (a malformed one starts a new trace)")),
     request_body(content = serde_json::Value, description = "`{\"index\": 7}` or `{\"index\": \"7\"}`", content_type = "application/json"),
     responses(
         (status = 200, description = "Accepted", body = Working),
@@ -41,11 +40,10 @@ const HEAL_PER_REQUEST: usize = 100;
 #[tracing::instrument(skip_all, fields(index = %index.0))]
 pub async fn submit(
     State(state): State<AppState>,
-    RequestTrace(trace): RequestTrace,
     index: SubmittedIndex,
 ) -> Result<Json<Working>, ApiError> {
     let SubmittedIndex(index) = index;
-    let outcome = state.intake.submit(index, trace).await?;
+    let outcome = state.intake.submit(index).await?;
     if outcome == Enqueued::QueueFull {
         return Err(ApiError::QueueFull);
     }

@@ -54,9 +54,9 @@ pub async fn run(
             Ok(batch) => {
                 backoff.reset();
                 metrics.set_waiting_for_queue(false);
-                for delivered in step::process_batch(jobs.as_ref(), rules, batch).await {
-                    delivered.log();
-                    metrics.record(&delivered.outcome);
+                for outcome in step::process_batch(jobs.as_ref(), rules, batch).await {
+                    outcome.log();
+                    metrics.record(&outcome);
                 }
             }
             // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.

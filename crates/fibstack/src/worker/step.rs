@@ -4,7 +4,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fibstack_core::fib::fibonacci_decimal;
 use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
-use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex};
 use tracing::Instrument;
 
@@ -56,24 +55,6 @@ pub enum Outcome {
     Crashed { index: FibIndex, reason: String },
 }
 
-/// What became of one delivery, and the trace of the request that queued its job.
-#[derive(Debug)]
-pub struct Delivered {
-    pub outcome: Outcome,
-    pub trace: Option<TraceParent>,
-}
-
-impl Delivered {
-    /// The outcome's log line, naming the trace id of the request that asked for the value.
-    pub fn log(&self) {
-        match self.trace {
-            Some(trace) => tracing::info_span!("job", trace_id = %trace.trace_id())
-                .in_scope(|| self.outcome.log()),
-            None => self.outcome.log(),
-        }
-    }
-}
-
 impl Outcome {
     pub fn log(&self) {
         match self {
@@ -102,17 +83,14 @@ impl Outcome {
 /// The jobs of one batch, in order. Small ones are computed in place and stored together; a
 /// large one (the batch's last) is started only once those are stored, so their values are not
 /// held up behind it.
-pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Delivered> {
+pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut computed = Vec::new();
     for job in batch {
         let index = match checked(rules, &job) {
             Ok(index) => index,
             Err(reason) => {
-                outcomes.push(Delivered {
-                    outcome: fail(jobs, &job, reason).await,
-                    trace: job.trace,
-                });
+                outcomes.push(fail(jobs, &job, reason).await);
                 continue;
             }
         };
@@ -127,15 +105,13 @@ pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) 
             computed.push((done, started.elapsed()));
         } else {
             outcomes.extend(store(jobs, std::mem::take(&mut computed)).await);
-            let trace = job.trace;
-            let trace_id = trace.map(|trace| trace.trace_id()).unwrap_or_default();
-            let span = tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries, %trace_id);
-            outcomes.push(Delivered {
-                outcome: process_large(jobs, rules, job, index)
+            let span =
+                tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
+            outcomes.push(
+                process_large(jobs, rules, job, index)
                     .instrument(span)
                     .await,
-                trace,
-            });
+            );
         }
     }
     outcomes.extend(store(jobs, computed).await);
@@ -155,7 +131,7 @@ fn checked(rules: Rules, job: &Job) -> Result<FibIndex, String> {
 }
 
 /// Stores values computed together (each with the time it took), in one write.
-async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Delivered> {
+async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Outcome> {
     if batch.is_empty() {
         return Vec::new();
     }
@@ -165,26 +141,20 @@ async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<De
         .into_iter()
         .zip(elapsed)
         .enumerate()
-        .map(|(n, (done, elapsed))| {
-            let outcome = match &stored {
-                Ok(stored) if stored.get(n) == Some(&false) => {
-                    Outcome::AlreadyStored { index: done.index }
-                }
-                Ok(_) => Outcome::Computed {
-                    index: done.index,
-                    digits: done.decimal.len(),
-                    elapsed,
-                    since_queued: since_queued(&done.job),
-                },
-                Err(error) => Outcome::NotStored {
-                    index: done.index,
-                    error: error.for_another_caller(),
-                },
-            };
-            Delivered {
-                outcome,
-                trace: done.job.trace,
+        .map(|(n, (done, elapsed))| match &stored {
+            Ok(stored) if stored.get(n) == Some(&false) => {
+                Outcome::AlreadyStored { index: done.index }
             }
+            Ok(_) => Outcome::Computed {
+                index: done.index,
+                digits: done.decimal.len(),
+                elapsed,
+                since_queued: since_queued(&done.job),
+            },
+            Err(error) => Outcome::NotStored {
+                index: done.index,
+                error: error.for_another_caller(),
+            },
         })
         .collect()
 }
@@ -268,12 +238,6 @@ mod tests {
     use fibstack_core::memory::MemoryStore;
     use fibstack_core::store::{Enqueued, Lookup, ValueStore};
 
-    /// The outcomes of `process_batch`, without their traces.
-    async fn process(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Outcome> {
-        let delivered = process_batch(jobs, rules, batch).await;
-        delivered.into_iter().map(|d| d.outcome).collect()
-    }
-
     fn index(n: u64) -> FibIndex {
         FibIndex::try_from(n).expect("a valid index")
     }
@@ -290,10 +254,7 @@ mod tests {
 
     async fn queue(store: &MemoryStore, numbers: &[u64]) {
         for &n in numbers {
-            assert_eq!(
-                store.enqueue(index(n), None).await.ok(),
-                Some(Enqueued::Added)
-            );
+            assert_eq!(store.enqueue(index(n)).await.ok(), Some(Enqueued::Added));
         }
     }
 
@@ -306,7 +267,7 @@ mod tests {
         while let Some(job) = jobs.next().await.expect("a read") {
             batch.push(job);
         }
-        let outcomes = process(&jobs, rules(3), batch).await;
+        let outcomes = process_batch(&jobs, rules(3), batch).await;
         let digits: Vec<usize> = outcomes
             .iter()
             .map(|outcome| match outcome {
@@ -333,23 +294,20 @@ mod tests {
         }
         let third = jobs.next().await.expect("a read").expect("the job");
         assert_eq!(third.deliveries, 3);
-        let outcomes = process(&jobs, rules(2), vec![third]).await;
+        let outcomes = process_batch(&jobs, rules(2), vec![third]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("after 2 attempts")),
             "{outcomes:?}"
         );
         assert_eq!(store.lookup(index(7)).await.ok(), Some(Lookup::Failed));
-        assert_eq!(
-            store.enqueue(index(7), None).await.ok(),
-            Some(Enqueued::Failed)
-        );
+        assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Failed));
 
         // The last allowed delivery still computes.
         queue(&store, &[8]).await;
         jobs.next().await.expect("a read").expect("the job");
         store.redeliver();
         let second = jobs.next().await.expect("a read").expect("the job");
-        let outcomes = process(&jobs, rules(2), vec![second]).await;
+        let outcomes = process_batch(&jobs, rules(2), vec![second]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Computed { .. }]),
             "{outcomes:?}"
@@ -364,12 +322,12 @@ mod tests {
         let slow = jobs.next().await.expect("a read").expect("the job");
         store.redeliver();
         let again = jobs.next().await.expect("a read").expect("the job again");
-        let first = process(&jobs, rules(3), vec![again]).await;
+        let first = process_batch(&jobs, rules(3), vec![again]).await;
         assert!(
             matches!(&first[..], [Outcome::Computed { .. }]),
             "{first:?}"
         );
-        let late = process(&jobs, rules(3), vec![slow]).await;
+        let late = process_batch(&jobs, rules(3), vec![slow]).await;
         assert!(
             matches!(&late[..], [Outcome::AlreadyStored { index }] if index.get() == 12),
             "{late:?}"
@@ -389,9 +347,8 @@ mod tests {
             index: Err("job banana is not a valid index".to_owned()),
             deliveries: 1,
             queued_at: None,
-            trace: None,
         };
-        let outcomes = process(&jobs, rules(3), vec![unreadable]).await;
+        let outcomes = process_batch(&jobs, rules(3), vec![unreadable]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("banana")),
             "{outcomes:?}"

@@ -55,12 +55,6 @@ fn the_redis_queue_reports_its_figures_as_every_backend_must() {
 
 #[test]
 #[ignore = "needs Redis (scripts/test runs it)"]
-fn a_redis_job_carries_its_trace_as_every_backend_must() {
-    on_redis(async |values, jobs| conformance::a_job_carries_its_trace(values, jobs).await);
-}
-
-#[test]
-#[ignore = "needs Redis (scripts/test runs it)"]
 fn the_redis_store_keeps_a_value_once_as_every_backend_must() {
     on_redis(async |values, jobs| conformance::a_value_is_stored_once(values, jobs).await);
 }

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use crate::on_both_backends;
-use crate::support::http::{get, post_json_with};
+use crate::support::http::get;
 use crate::support::{Backend, StackOptions, TestStack};
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -72,54 +71,3 @@ fn the_one_process_serves_its_workers_metrics_with_the_api_s() {
     assert_eq!(sample(&metrics, "fibstack_cache_bytes"), 6.0);
     assert!(metrics.contains("fibstack_http_requests_total"));
 }
-
-/// A submission's trace, from the `traceparent` the caller sent to the log line of the worker
-/// that computed its value, and in the api's log of the request.
-fn the_trace_of_a_submission_reaches_the_worker_s_log(backend: Backend) {
-    let stack = TestStack::start(StackOptions {
-        router: false,
-        // The api logs each request (with its trace id) at debug.
-        env: vec![("RUST_LOG", "info,tower_http=debug".to_owned())],
-        ..StackOptions::on(backend)
-    });
-    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let reply = post_json_with(
-        &stack.url("/values"),
-        r#"{"index": 25000}"#,
-        &[("traceparent", &format!("00-{trace_id}-00f067aa0ba902b7-01"))],
-    );
-    assert_eq!(reply.status, 200);
-    // A small index, computed in a batch with others, carries its own trace too.
-    stack.submit(31);
-    stack.wait_done(25_000, PATIENCE);
-    stack.wait_done(31, PATIENCE);
-    let computed: Vec<String> = stack
-        .worker_logs()
-        .lines()
-        .filter(|line| line.contains("computed"))
-        .map(str::to_owned)
-        .collect();
-    let traced: Vec<&String> = computed
-        .iter()
-        .filter(|line| line.contains(trace_id))
-        .collect();
-    assert!(
-        traced.len() == 1 && traced[0].contains("25000"),
-        "one computation, F(25000)'s, names the trace:\n{computed:#?}"
-    );
-    assert!(
-        computed
-            .iter()
-            .any(|line| line.contains("index=31") && line.contains("trace_id=")),
-        "a submission without a traceparent starts a trace of its own:\n{computed:#?}"
-    );
-    let api_log = stack.api.log_text();
-    assert!(
-        api_log
-            .lines()
-            .any(|line| line.contains(trace_id) && line.contains("/values")),
-        "the api's log of the request names the trace:\n{api_log}"
-    );
-}
-
-on_both_backends!(the_trace_of_a_submission_reaches_the_worker_s_log);
