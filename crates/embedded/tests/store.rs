@@ -11,7 +11,7 @@ use fibstack_core::store::{
     CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueuePolicy, QueueStats,
     RelayedEvent, SubmissionLog, ValueStore,
 };
-use fibstack_embedded::{EmbeddedSettings, EmbeddedStore, OpenError};
+use fibstack_embedded::{EmbeddedJobs, EmbeddedSettings, EmbeddedStore, OpenError};
 use std::sync::{Arc, Mutex};
 
 /// The queue of the tests: small, so its limit and budget are reached in a few steps.
@@ -93,20 +93,23 @@ async fn the_queue_decides_as_every_backend_must_and_announces_each_outcome() {
     );
 }
 
-#[tokio::test]
-async fn a_value_is_stored_once_as_every_backend_must() {
+/// Runs a conformance check on a fresh store with the default settings.
+async fn on_fresh_store(check: impl AsyncFnOnce(&EmbeddedStore, &mut EmbeddedJobs)) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (store, _events) = open(settings(&dir)).await;
     let mut jobs = store.jobs("w".to_owned());
-    conformance::a_value_is_stored_once(&store, &mut jobs).await;
+    check(&store, &mut jobs).await;
+}
+
+#[tokio::test]
+async fn a_value_is_stored_once_as_every_backend_must() {
+    on_fresh_store(async |store, jobs| conformance::a_value_is_stored_once(store, jobs).await)
+        .await;
 }
 
 #[tokio::test]
 async fn the_queue_reports_its_figures_as_every_backend_must() {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let (store, _events) = open(settings(&dir)).await;
-    let mut jobs = store.jobs("w".to_owned());
-    conformance::queue_figures(&store, &mut jobs).await;
+    on_fresh_store(async |store, jobs| conformance::queue_figures(store, jobs).await).await;
 }
 
 #[tokio::test]

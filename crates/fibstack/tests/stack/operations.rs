@@ -4,18 +4,9 @@
 use std::time::Duration;
 
 use crate::support::http::get;
-use crate::support::{Backend, StackOptions, TestStack};
+use crate::support::{Backend, StackOptions, TestStack, sample};
 
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The value of the series `name` (with its labels, if any) in Prometheus's text format.
-fn sample(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in the metrics:\n{metrics}"))
-}
 
 #[test]
 #[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
@@ -27,35 +18,48 @@ fn a_waiting_job_ages_and_each_worker_reports_what_it_computed() {
     });
     let api = |stack: &TestStack| get(&stack.api_url("/metrics")).text;
     assert_eq!(
-        sample(&api(&stack), "fibstack_queue_oldest_job_age_seconds"),
+        sample::<f64>(&api(&stack), "fibstack_queue_oldest_job_age_seconds"),
         0.0
     );
     stack.submit(30);
     std::thread::sleep(Duration::from_millis(1_200));
     let waiting = api(&stack);
     assert!(
-        sample(&waiting, "fibstack_queue_oldest_job_age_seconds") >= 1.0,
+        sample::<f64>(&waiting, "fibstack_queue_oldest_job_age_seconds") >= 1.0,
         "no worker runs: the job has waited over a second\n{waiting}"
     );
-    assert_eq!(sample(&waiting, "fibstack_cache_bytes"), 0.0);
-    assert!(sample(&waiting, "fibstack_cache_budget_bytes") > 0.0);
+    assert_eq!(sample::<f64>(&waiting, "fibstack_cache_bytes"), 0.0);
+    assert!(sample::<f64>(&waiting, "fibstack_cache_budget_bytes") > 0.0);
 
     let worker = stack.start_worker();
     stack.wait_done(30, PATIENCE);
     let done = api(&stack);
-    assert_eq!(sample(&done, "fibstack_queue_oldest_job_age_seconds"), 0.0);
-    assert_eq!(sample(&done, "fibstack_cache_bytes"), 6.0, "F(30) = 832040");
+    assert_eq!(
+        sample::<f64>(&done, "fibstack_queue_oldest_job_age_seconds"),
+        0.0
+    );
+    assert_eq!(
+        sample::<f64>(&done, "fibstack_cache_bytes"),
+        6.0,
+        "F(30) = 832040"
+    );
     let own = stack.worker_metrics(worker);
     assert_eq!(
-        sample(&own, "fibstack_worker_jobs_total{outcome=\"computed\"}"),
+        sample::<f64>(&own, "fibstack_worker_jobs_total{outcome=\"computed\"}"),
         1.0
     );
-    assert_eq!(sample(&own, "fibstack_value_latency_seconds_count"), 1.0);
+    assert_eq!(
+        sample::<f64>(&own, "fibstack_value_latency_seconds_count"),
+        1.0
+    );
     assert!(
-        sample(&own, "fibstack_value_latency_seconds_sum") >= 1.0,
+        sample::<f64>(&own, "fibstack_value_latency_seconds_sum") >= 1.0,
         "from submission to value, the wait included\n{own}"
     );
-    assert_eq!(sample(&own, "fibstack_worker_waiting_for_queue"), 0.0);
+    assert_eq!(
+        sample::<f64>(&own, "fibstack_worker_waiting_for_queue"),
+        0.0
+    );
 }
 
 #[test]
@@ -65,9 +69,9 @@ fn the_one_process_serves_its_workers_metrics_with_the_api_s() {
     stack.wait_done(30, PATIENCE);
     let metrics = get(&stack.api_url("/metrics")).text;
     assert_eq!(
-        sample(&metrics, "fibstack_worker_jobs_total{outcome=\"computed\"}"),
+        sample::<f64>(&metrics, "fibstack_worker_jobs_total{outcome=\"computed\"}"),
         1.0
     );
-    assert_eq!(sample(&metrics, "fibstack_cache_bytes"), 6.0);
+    assert_eq!(sample::<f64>(&metrics, "fibstack_cache_bytes"), 6.0);
     assert!(metrics.contains("fibstack_http_requests_total"));
 }

@@ -13,4 +13,4 @@ pub mod slow_job;
 pub mod stack;
 pub mod tls;
 
-pub use stack::{Backend, StackOptions, TestStack, assert_refusal_line};
+pub use stack::{Backend, StackOptions, TestStack, assert_refusal_line, sample};

@@ -407,12 +407,7 @@ impl TestStack {
 
     /// One unlabelled metric of the api.
     pub fn metric(&self, name: &str) -> u64 {
-        let metrics = http::get(&self.api_url("/metrics")).text;
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in the metrics:\n{metrics}"))
+        sample(&http::get(&self.api_url("/metrics")).text, name)
     }
 
     /// Submissions recorded in the durable store, read straight from it.
@@ -469,6 +464,15 @@ impl TestStack {
         }
         text
     }
+}
+
+/// The value of the series `name` (with its labels, if any) in Prometheus's text format.
+pub fn sample<T: std::str::FromStr>(metrics: &str, name: &str) -> T {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in the metrics:\n{metrics}"))
 }
 
 fn fibstack(
