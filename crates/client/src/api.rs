@@ -1,7 +1,9 @@
 //! Typed calls to the api, through the router under `/api`. Every failure becomes a sentence.
 
 use fibstack_core::FibIndex;
-use fibstack_core::http::{ErrorBody, Limits, SubmittedNumber, ValueDetail, ValueSummary};
+use fibstack_core::http::{
+    ErrorBody, Limits, SubmittedNumber, SystemView, ValueDetail, ValueSummary,
+};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -118,4 +120,27 @@ pub async fn whole_value(index: u64) -> Result<String, Failure> {
     }
     let text = response.text().await.map_err(unreadable)?;
     Ok(text.trim_end().to_owned())
+}
+
+/// Why the system view could not be read, by who did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemTrouble {
+    /// Nothing answered: the router (or the all-in-one process) is down, or the network.
+    Unreachable,
+    /// Something answered with this status instead: the router, with no api behind it.
+    Answered(u16),
+    /// An answer that is not a system view.
+    Unreadable,
+}
+
+/// `GET /api/system`.
+pub async fn system() -> Result<SystemView, SystemTrouble> {
+    let response = Request::get(&format!("{API}/system"))
+        .send()
+        .await
+        .map_err(|_| SystemTrouble::Unreachable)?;
+    if !response.ok() {
+        return Err(SystemTrouble::Answered(response.status()));
+    }
+    response.json().await.map_err(|_| SystemTrouble::Unreadable)
 }

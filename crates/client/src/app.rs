@@ -1,4 +1,5 @@
-//! The components: the app shell with its two pages, the calculator and the other page.
+//! The components: the app shell with its pages, the calculator and the other page (the system
+//! view is in `system`).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use crate::model::{Looked, SEEN_SHOWN, Shown, grouped, shown, shown_detail};
 use crate::route::{Link, Page, page_for, provide_current_path};
 use crate::save;
 use crate::store::{Events, Store};
+use crate::system::SystemPage;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -21,12 +23,14 @@ pub fn App() -> impl IntoView {
             <nav>
                 <Link href="/">"Home"</Link>
                 <Link href="/otherpage">"Other Page"</Link>
+                <Link href="/system">"System"</Link>
             </nav>
         </header>
         <main data-events=move || store.events.get().as_str()>
             {move || match page_for(&path.0.get()) {
                 Page::Calculator => view! { <Calculator /> }.into_any(),
                 Page::Other => view! { <OtherPage /> }.into_any(),
+                Page::System => view! { <SystemPage /> }.into_any(),
                 Page::NotFound => view! {
                     <p>"There is no such page. " <Link href="/">"Go back home"</Link></p>
                 }

@@ -1,4 +1,4 @@
-//! Client-side routing for the two pages. A router framework would be a third of the bundle
+//! Client-side routing for the pages. A router framework would be a third of the bundle
 //! (leptos_router measured 55 KB gzip of a 150 KB budget); two routes need only the path as a
 //! signal, links that push history entries, and the back button.
 
@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 pub enum Page {
     Calculator,
     Other,
+    System,
     NotFound,
 }
 
@@ -18,6 +19,7 @@ pub fn page_for(path: &str) -> Page {
     match path.trim_end_matches('/') {
         "" | "/index.html" => Page::Calculator,
         "/otherpage" => Page::Other,
+        "/system" => Page::System,
         _ => Page::NotFound,
     }
 }
@@ -80,6 +82,7 @@ mod tests {
         assert_eq!(page_for(""), Page::Calculator);
         assert_eq!(page_for("/otherpage"), Page::Other);
         assert_eq!(page_for("/otherpage/"), Page::Other);
+        assert_eq!(page_for("/system"), Page::System);
         assert_eq!(page_for("/nowhere"), Page::NotFound);
     }
 }

@@ -5,7 +5,10 @@
 //! Each check starts from an empty store whose queue holds at most [`QUEUE_LIMIT`] jobs, and
 //! panics, naming the step, where the backend answers otherwise.
 
+use std::time::Duration;
+
 use crate::FibIndex;
+use crate::roster::{MAX_MEMBERS, Report, Roster, WorkerFigures};
 use crate::store::{Enqueued, Job, JobSource, Lookup, ValueStore};
 
 /// The queue limit the store under test must be opened with.
@@ -141,4 +144,67 @@ pub async fn a_value_is_stored_once(values: &dyn ValueStore, jobs: &mut dyn JobS
         values.lookup(index(20)).await.expect("lookup 20"),
         Lookup::Value("6765".to_owned())
     );
+}
+
+/// Members listed with their latest report, most recently heard first; a member that leaves is
+/// gone at once; however many report, the list stays bounded. Starts from an empty roster.
+pub async fn roster_members(roster: &dyn Roster) {
+    let worker = |computed| {
+        Report::Worker(WorkerFigures {
+            computed,
+            window_ms: 1000,
+            ..WorkerFigures::default()
+        })
+    };
+    let report = |name: String, report: Report| async move {
+        roster
+            .report(&name, &report)
+            .await
+            .unwrap_or_else(|error| panic!("report {name}: {error}"));
+    };
+    let members = || async { roster.members().await.expect("members listed") };
+    assert_eq!(members().await, [], "an empty roster");
+
+    report("api-1".to_owned(), Report::Api { event_streams: 2 }).await;
+    report("worker-1".to_owned(), worker(1)).await;
+    report("worker-1".to_owned(), worker(5)).await;
+    let listed = members().await;
+    let names: Vec<&str> = listed.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "one entry per member: {names:?}");
+    let worker_1 = listed
+        .iter()
+        .find(|m| m.name == "worker-1")
+        .expect("worker-1 is listed");
+    assert_eq!(worker_1.report, worker(5), "its latest report");
+    assert!(
+        listed.iter().all(|m| m.silent_for < Duration::from_secs(5)),
+        "both reported just now: {listed:?}"
+    );
+
+    roster.leave("api-1").await.expect("left");
+    let names: Vec<String> = members().await.into_iter().map(|m| m.name).collect();
+    assert_eq!(names, ["worker-1"], "a member that left is gone");
+
+    for n in 0..MAX_MEMBERS + 5 {
+        report(format!("many-{n:03}"), worker(0)).await;
+    }
+    let listed = members().await;
+    assert_eq!(listed.len(), MAX_MEMBERS, "the roster is bounded");
+    let last = format!("many-{:03}", MAX_MEMBERS + 4);
+    assert!(
+        listed.iter().any(|m| m.name == last),
+        "the last to report is kept"
+    );
+}
+
+/// Runs a future that never waits (an in-process store's), in tests without a runtime.
+#[cfg(test)]
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("an in-process store never waits"),
+    }
 }

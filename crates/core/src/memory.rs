@@ -204,6 +204,10 @@ impl ValueStore for MemoryStore {
     async fn ping(&self) -> Result<(), BackendError> {
         Ok(())
     }
+
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
 }
 
 #[async_trait]
@@ -247,6 +251,10 @@ impl SubmissionLog for MemoryStore {
 
     async fn ping(&self) -> Result<(), BackendError> {
         Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
     }
 }
 
@@ -327,18 +335,7 @@ impl JobSource for MemoryJobs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::{self, QUEUE_LIMIT};
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        // The store never waits: one poll finishes every call.
-        let waker = std::task::Waker::noop();
-        let mut context = std::task::Context::from_waker(waker);
-        let mut future = std::pin::pin!(future);
-        match future.as_mut().poll(&mut context) {
-            std::task::Poll::Ready(output) => output,
-            std::task::Poll::Pending => panic!("the memory store never waits"),
-        }
-    }
+    use crate::conformance::{self, QUEUE_LIMIT, block_on};
 
     #[test]
     fn the_memory_store_decides_as_every_backend_must() {

@@ -34,6 +34,8 @@ pub trait SubmissionLog: Send + Sync + std::fmt::Debug {
     async fn contains(&self, index: FibIndex) -> Result<bool, BackendError>;
     /// A round trip, for readiness.
     async fn ping(&self) -> Result<(), BackendError>;
+    /// What keeps the record, for people: `postgres`, `embedded`.
+    fn kind(&self) -> &'static str;
 }
 
 /// Taking in one submission: its job queued and the submission recorded.
@@ -83,6 +85,8 @@ pub trait ValueStore: Send + Sync + std::fmt::Debug {
     async fn queue_stats(&self) -> Result<QueueStats, BackendError>;
     /// A round trip, for readiness.
     async fn ping(&self) -> Result<(), BackendError>;
+    /// What keeps the queue and the values, for people: `redis`, `embedded`.
+    fn kind(&self) -> &'static str;
 }
 
 /// The worker's side of the queue: one handle per worker loop.

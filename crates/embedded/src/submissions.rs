@@ -70,6 +70,10 @@ impl SubmissionLog for EmbeddedStore {
     async fn ping(&self) -> Result<(), BackendError> {
         self.shared.writes.write(|_| Ok(())).await
     }
+
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
 }
 
 /// The job and the record in one write, grouped with the submissions that arrive meanwhile

@@ -119,6 +119,10 @@ impl ValueStore for EmbeddedStore {
     async fn ping(&self) -> Result<(), BackendError> {
         self.ping_pool(&self.shared.readers).await
     }
+
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
 }
 
 /// Queues the indexes as [`decide`] says, in two statements however many there are.

@@ -36,6 +36,7 @@ pub async fn run(settings: AllConfig, shutdown: CancellationToken) -> anyhow::Re
             jobs,
             settings.queue.clone(),
             worker_metrics.clone(),
+            workers.roster.clone(),
             shutdown.clone(),
         ));
     }

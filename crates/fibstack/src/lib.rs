@@ -7,6 +7,7 @@
 //! - [`wiring`]: opens the storage each role works on: Postgres and Redis, or the embedded store.
 //! - [`config`]: the environment, read once and checked, each problem named by its variable.
 //! - [`healthcheck`]: the probe container `HEALTHCHECK`s run.
+//! - [`presence`]: each api replica and worker reporting itself to the roster.
 //! - [`telemetry`], [`shutdown`]: shared by every role.
 //!
 //! The arithmetic, the index type and the HTTP types live in `fibstack-core`; the storage
@@ -18,6 +19,7 @@ pub mod all;
 pub mod api;
 pub mod config;
 pub mod healthcheck;
+pub mod presence;
 pub mod shutdown;
 pub mod telemetry;
 pub mod web;

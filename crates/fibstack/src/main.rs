@@ -153,7 +153,8 @@ fn run_role(role: Role) -> anyhow::Result<()> {
                     config.policy,
                     worker::unique_name(),
                 )?;
-                worker::run(jobs, config.queue, metrics, shutdown).await
+                let roster = wiring::redis_roster(&config.redis)?;
+                worker::run(jobs, config.queue, metrics, roster, shutdown).await
             })
         }
         Role::Migrate => {

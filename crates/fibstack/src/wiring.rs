@@ -7,12 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use fibstack_core::IndexPolicy;
 use fibstack_core::clock::SystemClock;
+use fibstack_core::roster::{LocalRoster, Roster};
 use fibstack_core::store::{
     EventFeed, Intake, JobSource, QueuePolicy, QueueThenRecord, SubmissionLog, ValueStore,
 };
 use fibstack_embedded::{EmbeddedSettings, EmbeddedStore};
 use fibstack_postgres::{PgConfig, Submissions};
-use fibstack_redis::{EventRelay, JobStream, JobStreamSettings, RedisConfig, ValueCache};
+use fibstack_redis::{
+    EventRelay, JobStream, JobStreamSettings, RedisConfig, RedisRoster, ValueCache,
+};
 
 use crate::api::{ApiStorage, EventHub};
 use crate::config::Storage;
@@ -41,7 +44,13 @@ pub fn external_api_storage(
         values,
         feed: Some(Box::new(EventRelay::new(redis.clone(), events.clone()))),
         events,
+        roster: redis_roster(redis)?,
     })
+}
+
+/// The roster of a stack, beside its queue.
+pub fn redis_roster(redis: &RedisConfig) -> anyhow::Result<Arc<dyn Roster>> {
+    Ok(Arc::new(RedisRoster::new(redis.shared_connection()?)))
 }
 
 /// The queue as the `worker` role takes jobs from it.
@@ -80,13 +89,15 @@ pub struct AllInOneStorage {
     pub workers: WorkerStorage,
 }
 
-/// Where the all-in-one process's workers take jobs from.
+/// Where the all-in-one process's workers take jobs from, and report to.
 #[derive(Debug)]
 pub struct WorkerStorage {
     embedded: Option<EmbeddedStore>,
     redis: Option<RedisConfig>,
     queue: QueuePolicy,
     policy: IndexPolicy,
+    /// The api's: in process with the embedded queue, in Redis beside a Redis queue.
+    pub roster: Arc<dyn Roster>,
 }
 
 impl AllInOneStorage {
@@ -124,6 +135,10 @@ impl AllInOneStorage {
             ),
             None => (Arc::new(opened(&embedded)?), None),
         };
+        let roster: Arc<dyn Roster> = match &storage.values {
+            Some(redis) => redis_roster(redis)?,
+            None => Arc::new(LocalRoster::new(Arc::new(SystemClock))),
+        };
         let intake: Arc<dyn Intake> = match (&storage.submissions, &storage.values) {
             (None, None) => Arc::new(opened(&embedded)?),
             _ => Arc::new(QueueThenRecord {
@@ -138,12 +153,14 @@ impl AllInOneStorage {
                 values,
                 events,
                 feed,
+                roster: roster.clone(),
             },
             workers: WorkerStorage {
                 embedded,
                 redis: storage.values.clone(),
                 queue: queue.clone(),
                 policy,
+                roster,
             },
         })
     }

@@ -101,6 +101,10 @@ impl SubmissionLog for Submissions {
             .map_err(classify)?;
         Ok(())
     }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
 }
 
 /// Indexes fit in `BIGINT`: the policy caps them at `u32::MAX`.

@@ -183,6 +183,10 @@ impl ValueStore for ValueCache {
             Err(error) => Err(self.connection.explain(error).await),
         }
     }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
 }
 
 fn parse_enqueued(outcome: &str) -> Result<Enqueued, BackendError> {

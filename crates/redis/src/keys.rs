@@ -20,6 +20,10 @@ pub const EVENTS: &str = "{fib}:events";
 pub const REDELIVERIES: &str = "{fib}:redeliveries";
 /// Counter of computed values that were stored already: the work redeliveries cost.
 pub const STORED_AGAIN: &str = "{fib}:stored_again";
+/// Sorted set of the api replicas and workers by when each last reported (Redis's time, ms).
+pub const MEMBERS: &str = "{fib}:members";
+/// Hash of each member's latest report.
+pub const MEMBER_REPORTS: &str = "{fib}:member_reports";
 /// Prefix of value hashes (`{fib}:value:7`), used by the eviction loop inside the store script.
 pub const VALUE_PREFIX: &str = "{fib}:value:";
 

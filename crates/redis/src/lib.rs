@@ -9,6 +9,7 @@
 //! - [`cache`]: the api's side: queue a job unless it is done or queued, read values and statuses.
 //! - [`jobs`]: the worker's side: take, keep alive, complete or fail a job; reclaim stale ones.
 //! - [`events`]: the change events, published by scripts and relayed to each api replica.
+//! - [`roster`]: the api replicas and workers, as each reports itself every second.
 //!
 //! # Semantics
 //! The queue is the stream `{fib}:jobs` read by the consumer group `workers`: each entry goes to one
@@ -28,6 +29,7 @@ mod errors;
 pub mod events;
 pub mod jobs;
 pub mod keys;
+pub mod roster;
 mod stream_id;
 
 pub use cache::ValueCache;
@@ -35,3 +37,4 @@ pub use config::{RedisConfig, RedisTls};
 pub use connection::RedisConnection;
 pub use events::EventRelay;
 pub use jobs::{JobStream, JobStreamSettings};
+pub use roster::RedisRoster;

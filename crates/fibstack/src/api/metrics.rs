@@ -47,6 +47,8 @@ pub struct Metrics {
     pub stored_again: Gauge,
     pub oldest_job_age: Gauge<f64, AtomicU64>,
     pub cache_bytes: Gauge,
+    /// `FIB_CACHE_BYTES`, which `cache_bytes` is read against.
+    pub cache_budget: u64,
 }
 
 fn latency_histogram() -> Histogram {
@@ -137,6 +139,7 @@ impl Metrics {
             stored_again,
             oldest_job_age,
             cache_bytes,
+            cache_budget,
         }
     }
 

@@ -2,8 +2,8 @@
 //!
 //! # Layout
 //! - [`router`]: every route and layer; testable without a socket.
-//! - `values`, `events`, `health`: the handlers. `extract`: parsing at the edge. `error`: one
-//!   error type mapped to statuses. `metrics`, `openapi`: for operators and tools.
+//! - `values`, `events`, `health`, `system`: the handlers. `extract`: parsing at the edge.
+//!   `error`: one error type mapped to statuses. `metrics`, `openapi`: for operators and tools.
 //! - `hub`: where value events arrive; `lists`: list answers kept between changes.
 //! - [`Api`]: binds, migrates in the background, serves until the shutdown token fires; under
 //!   `/api` next to the web client in the all-in-one process.
@@ -17,6 +17,7 @@ mod lists;
 mod metrics;
 mod openapi;
 mod state;
+mod system;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -35,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use fibstack_core::backoff::Backoff;
+use fibstack_core::roster::Report;
 use fibstack_core::store::EventFeed;
 use fibstack_core::{BackendError, IndexPolicy};
 use tokio::net::TcpListener;
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/limits", get(health::limits))
         .route("/metrics", get(health::metrics))
+        .route("/system", get(system::view))
         .route("/openapi.json", get(openapi::document))
         .layer(
             ServiceBuilder::new()
@@ -179,6 +182,17 @@ impl Api {
         tracing::info!(address = %listener.local_addr()?, "api listening");
         tokio::spawn(migrate_until_done(state.clone()));
         tokio::spawn(check_queue_until_answered(state.clone()));
+        let reporting = tokio::spawn(crate::presence::report_until_stopped(
+            state.roster.clone(),
+            state.name.clone(),
+            {
+                let state = state.clone();
+                move || Report::Api {
+                    event_streams: u64::try_from(state.metrics.open_streams.get()).unwrap_or(0),
+                }
+            },
+            shutdown.clone(),
+        ));
         if let Some(feed) = feed {
             tokio::spawn(feed.run(Box::pin(shutdown.clone().cancelled_owned())));
         }
@@ -200,6 +214,8 @@ impl Api {
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
             .context("the HTTP server failed")?;
+        // Leaves the roster before the process ends.
+        let _ = reporting.await;
         tracing::info!("api stopped");
         match state.refusal.get() {
             Some(refusal) => Err(anyhow::anyhow!("{refusal}")),

@@ -7,7 +7,7 @@ use serde_json::json;
 use utoipa::OpenApi;
 
 use super::state::AppState;
-use super::{events, health, values};
+use super::{events, health, system, values};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,7 @@ use super::{events, health, values};
         health::ready,
         health::limits,
         health::metrics,
+        system::view,
         document,
     ),
     components(schemas(
@@ -37,6 +38,12 @@ use super::{events, health, values};
         fibstack_core::http::ValueEvent,
         fibstack_core::http::ErrorBody,
         fibstack_core::http::Limits,
+        fibstack_core::http::SystemView,
+        fibstack_core::http::ServiceState,
+        fibstack_core::http::QueueView,
+        fibstack_core::http::MemberView,
+        fibstack_core::http::MemberRole,
+        fibstack_core::http::LatencyView,
     ))
 )]
 #[derive(Debug)]

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use fibstack_core::IndexPolicy;
+use fibstack_core::roster::Roster;
 use fibstack_core::store::{EventFeed, Intake, SubmissionLog, ValueStore};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +26,8 @@ pub struct ApiStorage {
     /// Feeds `events` from outside (Redis); `None` when this process's own workers publish
     /// into it.
     pub feed: Option<Box<dyn EventFeed>>,
+    /// Where the api replicas and workers report themselves, beside the queue.
+    pub roster: Arc<dyn Roster>,
 }
 
 /// Open event streams per process.
@@ -47,6 +50,9 @@ pub struct Shared {
     /// Value events (relayed from Redis, or sent by in-process workers), fanned out to every
     /// SSE client of this process.
     pub events: Arc<EventHub>,
+    /// The api replicas and workers, for the system view; this replica reports as `name`.
+    pub roster: Arc<dyn Roster>,
+    pub name: String,
     /// List answers kept between changes.
     pub lists: Arc<ListCache>,
     /// One permit per open event stream, so open connections stay bounded.
@@ -87,6 +93,7 @@ impl AppState {
             values,
             events,
             feed,
+            roster,
         } = storage;
         // Events sent in process need no subscription: they flow from the start.
         let events_subscribed = match &feed {
@@ -100,6 +107,8 @@ impl AppState {
             policy,
             lists: events.lists(),
             events,
+            roster,
+            name: crate::presence::unique_name("api"),
             stream_slots: Arc::new(Semaphore::new(MAX_EVENT_STREAMS)),
             metrics,
             schema_ready: AtomicBool::new(false),

@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicBool;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fibstack_core::IndexPolicy;
+use fibstack_core::clock::SystemClock;
 use fibstack_core::memory::MemoryStore;
+use fibstack_core::roster::LocalRoster;
 use fibstack_core::store::{JobSource, QueueThenRecord, SubmissionLog, ValueStore};
 use fibstack_postgres::{PgConfig, Submissions};
 use fibstack_redis::{RedisConfig, ValueCache};
@@ -48,6 +50,8 @@ fn state_without_services(schema_ready: bool) -> AppState {
         policy: IndexPolicy::new(1000),
         lists: events.lists(),
         events,
+        roster: Arc::new(LocalRoster::new(Arc::new(SystemClock))),
+        name: "api-test".to_owned(),
         stream_slots: Arc::new(Semaphore::new(1)),
         metrics: Default::default(),
         schema_ready: AtomicBool::new(schema_ready),
@@ -237,6 +241,7 @@ fn state_in_memory(queue_limit: u64) -> (AppState, MemoryStore) {
         values,
         events: super::EventHub::new(),
         feed: None,
+        roster: Arc::new(LocalRoster::new(Arc::new(SystemClock))),
     };
     let (state, _) = AppState::new(storage, IndexPolicy::new(1000), CancellationToken::new());
     state

@@ -8,41 +8,59 @@
 //! small jobs costs a round trip per batch, not two per job. Waiting for a job is a blocking
 //! stream read raced against the shutdown token, never sleep-and-poll. Large computations run
 //! on the blocking thread pool, so they cannot stall the keep-alives that stop other workers
-//! from taking the job over.
+//! from taking the job over. Meanwhile the worker reports its recent work to the roster every
+//! second (`tally`), for the system view.
 
 mod metrics;
 mod serve;
 mod step;
+mod tally;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fibstack_core::BackendError;
 use fibstack_core::backoff::Backoff;
+use fibstack_core::roster::Roster;
 use fibstack_core::store::{JobSource, QueuePolicy};
 use tokio_util::sync::CancellationToken;
 
+use crate::presence;
 use crate::telemetry::error_chain;
 
 pub use metrics::WorkerMetrics;
 pub use serve::MetricsServer;
 pub use step::Outcome;
+use tally::{Tally, WaitingFlag};
 
-/// A name for a worker, unique across processes: it names the worker's Redis consumer.
+/// A name for a worker, unique across processes: it names the worker's Redis consumer and its
+/// place in the roster.
 pub fn unique_name() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("worker-{}-{}", std::process::id(), &id[..8])
+    presence::unique_name("worker")
 }
 
-/// Runs until the shutdown token is cancelled; the job in hand is finished first.
+/// Runs until the shutdown token is cancelled; the job in hand is finished first. Reports to
+/// `roster` every second meanwhile, and leaves it on the way out.
 pub async fn run(
     mut jobs: Box<dyn JobSource>,
     queue: QueuePolicy,
     metrics: WorkerMetrics,
+    roster: Arc<dyn Roster>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let rules = step::Rules::from(&queue);
     let consumer = jobs.worker_name().to_owned();
     tracing::info!(%consumer, "worker started");
+    let (tally, waiting) = (Tally::default(), WaitingFlag::default());
+    // Stops after the loop, whichever way it ends: a worker that is not working is not listed.
+    let stop_reporting = CancellationToken::new();
+    let _stop_reporting_on_return = stop_reporting.clone().drop_guard();
+    let reporting = tokio::spawn(presence::report_until_stopped(
+        roster,
+        consumer.clone(),
+        tally.clone().reporter(waiting.clone()),
+        stop_reporting.clone(),
+    ));
     // Between attempts to read jobs while the queue is away.
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
@@ -54,9 +72,11 @@ pub async fn run(
             Ok(batch) => {
                 backoff.reset();
                 metrics.set_waiting_for_queue(false);
+                waiting.set(false);
                 for outcome in step::process_batch(jobs.as_ref(), rules, batch).await {
                     outcome.log();
                     metrics.record(&outcome);
+                    tally.record(&outcome);
                 }
             }
             // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.
@@ -66,6 +86,7 @@ pub async fn run(
             }
             Err(error) => {
                 metrics.set_waiting_for_queue(true);
+                waiting.set(true);
                 let delay = backoff.next_delay();
                 tracing::warn!(error = %error_chain(&error), retry_in = ?delay, "cannot read jobs; waiting for the queue");
                 tokio::select! {
@@ -74,6 +95,10 @@ pub async fn run(
                 }
             }
         }
+    }
+    stop_reporting.cancel();
+    if let Err(error) = reporting.await {
+        tracing::debug!(%error, "the roster reporter panicked");
     }
     tracing::info!(%consumer, "worker stopped");
     Ok(())

@@ -16,3 +16,4 @@ mod redis_tls;
 mod refusals;
 mod router;
 mod support;
+mod system;

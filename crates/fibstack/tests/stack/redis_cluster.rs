@@ -31,6 +31,22 @@ fn the_course_calls_and_events_on_two_api_replicas_work_on_a_cluster() {
     wait_for("the second api to be ready", PATIENCE, || {
         (answers(&format!("{second_url}/readyz")) == Some(200)).then_some(())
     });
+    // The roster lives on the cluster too: both replicas and the worker report there.
+    wait_for(
+        "both replicas and the worker in the roster",
+        PATIENCE,
+        || {
+            let view = get(&format!("{second_url}/system")).json();
+            let up = |role: &str| {
+                view["members"].as_array().map(|all| {
+                    all.iter()
+                        .filter(|m| m["role"] == role && m["up"] == true)
+                        .count()
+                })
+            };
+            (up("api") == Some(2) && up("worker") == Some(1)).then_some(())
+        },
+    );
     let first = EventStream::open(&stack.api_url("/values/events"));
     let second = EventStream::open(&format!("{second_url}/values/events"));
     for listener in [&first, &second] {
