@@ -3,10 +3,14 @@
 //! silent, and the view says so.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use fibstack_core::roster::{REPORT_EVERY, Report, Roster};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
+
+/// How long a stopping member waits to leave the roster.
+const LEAVE_DEADLINE: Duration = Duration::from_secs(1);
 
 /// A name for a member, unique across processes and hosts (a container's pid is always 1).
 pub fn unique_name(role: &str) -> String {
@@ -33,7 +37,11 @@ pub async fn report_until_stopped(
             tracing::debug!(%error, "cannot report to the roster");
         }
     }
-    if let Err(error) = roster.leave(&name).await {
-        tracing::debug!(%error, "cannot leave the roster");
+    // Bounded: a roster that is away must not hold up the process's exit. A member that could
+    // not leave shows silent, then is forgotten.
+    match tokio::time::timeout(LEAVE_DEADLINE, roster.leave(&name)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::debug!(%error, "cannot leave the roster"),
+        Err(_) => tracing::debug!("the roster did not answer in time to leave it"),
     }
 }
