@@ -13,7 +13,7 @@ use crate::trend::{CHART_VIEWBOX, Reading, Trend, bytes_text, duration_text, per
 
 // The view is drawn anew from each answer by plain functions, not kept by fine-grained signals:
 // a second between answers leaves nothing to gain from them, and their generic code weighed
-// 20 KB gzip on the bundle.
+// about 10 KB gzip on the bundle.
 
 /// Between questions.
 const EVERY: Duration = Duration::from_secs(1);
