@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fibstack_redis::keys;
 
-use super::process::{Service, free_port, spawn, wait_for};
+use super::process::{Service, claim, free_port, spawn, wait_for};
 use super::tls::TestCerts;
 
 /// The ACL user of the TLS Redis, and its password.
@@ -38,7 +38,10 @@ pub struct ClusterNode {
 fn free_cluster_port() -> u16 {
     loop {
         let port = free_port();
-        if port <= 55535 && std::net::TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
+        if port <= 55535
+            && std::net::TcpListener::bind(("127.0.0.1", port + 10000)).is_ok()
+            && claim(port + 10000)
+        {
             return port;
         }
     }
