@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::support::browser::{Chromedriver, click, count, exists, submit_index, wait_for_text};
+use crate::support::browser::{
+    Chromedriver, click, count, exists, submit_index, wait_for_count, wait_for_text,
+};
 use crate::support::{Backend, StackOptions, TestStack};
 use fibstack_devstack::nginx::client_root;
 
@@ -437,22 +439,6 @@ fn ten_thousand_submissions_make_a_short_page_that_opens_quickly_and_finds_any_i
 
 crate::on_both_backends!(in_browser: a_submitted_value_appears_without_a_reload_here_and_in_another_browser);
 
-/// Waits until `css` finds exactly `expected` elements.
-async fn wait_for_count(browser: &fantoccini::Client, css: &str, expected: usize) {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        let found = count(browser, css).await;
-        if found == expected {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{css} found {found}, not {expected}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[test]
 #[ignore = "needs Chromium, Postgres, Redis and nginx (scripts/test runs it)"]
 fn the_system_view_shows_a_killed_worker_and_redis_going_and_coming_back() {
@@ -470,13 +456,14 @@ fn the_system_view_shows_a_killed_worker_and_redis_going_and_coming_back() {
         wait_until_live(&browser).await;
         click(&browser, "nav a[href='/system']").await;
         let up_workers = "tr[data-role=worker][data-up=true]";
-        wait_for_count(&browser, up_workers, 2).await;
-        wait_for_count(&browser, "tr[data-role=api][data-up=true]", 1).await;
+        wait_for_count(&browser, up_workers, 2, PATIENCE).await;
+        wait_for_count(&browser, "tr[data-role=api][data-up=true]", 1, PATIENCE).await;
         for service in ["router", "api", "workers", "submissions", "values"] {
             wait_for_count(
                 &browser,
                 &format!("tr[data-service={service}][data-state=up]"),
                 1,
+                PATIENCE,
             )
             .await;
         }
@@ -492,18 +479,30 @@ fn the_system_view_shows_a_killed_worker_and_redis_going_and_coming_back() {
         );
 
         stack.workers[0].kill_hard();
-        wait_for_count(&browser, "tr[data-role=worker][data-up=false]", 1).await;
-        wait_for_count(&browser, up_workers, 1).await;
+        wait_for_count(&browser, "tr[data-role=worker][data-up=false]", 1, PATIENCE).await;
+        wait_for_count(&browser, up_workers, 1, PATIENCE).await;
         wait_for_text(&browser, "tr[data-service=workers]", PATIENCE, |text| {
             text.contains("1 reporting, 1 silent")
         })
         .await;
 
         stack.redis_mut().stop();
-        wait_for_count(&browser, "tr[data-service=values][data-state=down]", 1).await;
+        wait_for_count(
+            &browser,
+            "tr[data-service=values][data-state=down]",
+            1,
+            PATIENCE,
+        )
+        .await;
         stack.redis_mut().start_again();
-        wait_for_count(&browser, "tr[data-service=values][data-state=up]", 1).await;
-        wait_for_count(&browser, up_workers, 1).await;
+        wait_for_count(
+            &browser,
+            "tr[data-service=values][data-state=up]",
+            1,
+            PATIENCE,
+        )
+        .await;
+        wait_for_count(&browser, up_workers, 1, PATIENCE).await;
         browser.close().await.expect("close");
     });
 }

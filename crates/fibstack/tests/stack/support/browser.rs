@@ -101,6 +101,22 @@ pub async fn wait_for_text(
     panic!("timed out after {limit:?} waiting on {css}; it said {last:?}");
 }
 
+/// Waits until `css` finds exactly `expected` elements, or panics saying how many it found.
+pub async fn wait_for_count(browser: &Client, css: &str, expected: usize, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let found = count(browser, css).await;
+        if found == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?}: {css} found {found}, not {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Whether an element matching `css` exists right now.
 pub async fn exists(browser: &Client, css: &str) -> bool {
     browser.find(Locator::Css(css)).await.is_ok()
