@@ -11,16 +11,21 @@ use fibstack_redis::{JobStream, JobStreamSettings, RedisConfig, RedisRoster, Val
 
 use crate::support::redis::TestRedis;
 
-/// Runs `check` on a fresh Redis, through the api's value cache and one worker's job stream.
-fn on_redis(check: impl AsyncFnOnce(&ValueCache, &mut JobStream)) {
+/// Runs `body` on a runtime of its own, with a fresh Redis and the settings that reach it.
+fn with_redis(body: impl AsyncFnOnce(RedisConfig, &TestRedis)) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let redis = TestRedis::start(dir.path());
     let config = RedisConfig::plain("127.0.0.1", redis.port);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+        .expect("a runtime")
+        .block_on(body(config, &redis));
+}
+
+/// Runs `check` on a fresh Redis, through the api's value cache and one worker's job stream.
+fn on_redis(check: impl AsyncFnOnce(&ValueCache, &mut JobStream)) {
+    with_redis(async move |config, _| {
         let values = ValueCache::new(
             config.shared_connection().expect("a connection"),
             QUEUE_LIMIT,
@@ -36,8 +41,7 @@ fn on_redis(check: impl AsyncFnOnce(&ValueCache, &mut JobStream)) {
                 cache_budget: 1_000,
             },
         };
-        let mut jobs =
-            JobStream::new(config.clone(), settings, IndexPolicy::default()).expect("a stream");
+        let mut jobs = JobStream::new(config, settings, IndexPolicy::default()).expect("a stream");
         check(&values, &mut jobs).await;
     });
 }
@@ -62,18 +66,11 @@ fn the_redis_store_keeps_a_value_once_as_every_backend_must() {
 
 /// Runs `check` on a roster in a fresh Redis that forgets silent members after `forget_after`.
 fn on_redis_roster(forget_after: Duration, check: impl AsyncFnOnce(&RedisRoster, &TestRedis)) {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let redis = TestRedis::start(dir.path());
-    let config = RedisConfig::plain("127.0.0.1", redis.port);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    with_redis(async move |config, redis| {
         let connection = config.shared_connection().expect("a connection");
         check(
             &RedisRoster::forgetting_after(connection, forget_after),
-            &redis,
+            redis,
         )
         .await;
     });
