@@ -13,10 +13,16 @@
 //!
 //! `fibstack-bench page`: the page in headless Chromium, as a first-time visitor, however many
 //! submissions the stack holds: how soon its first value lines are drawn, and its elements.
+//!
+//! `fibstack-bench plot`: the charts of a run of `scripts/bench`, drawn from the numbers it kept
+//! (`--samples-to` of the latency commands, and its throughput and memory files).
 
 mod events;
 mod page;
+mod plot;
+mod results;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -49,6 +55,9 @@ enum Command {
         runs: usize,
         #[arg(long, default_value_t = 20)]
         warmup: usize,
+        /// Also write every sample to this JSON file, for `plot`.
+        #[arg(long)]
+        samples_to: Option<PathBuf>,
     },
     /// Submit → event latency with many clients submitting at once.
     Concurrent {
@@ -64,6 +73,9 @@ enum Command {
         /// the figure is the system's, not the arithmetic's). Use a fresh range per run.
         #[arg(long, default_value_t = 100)]
         first_index: u64,
+        /// Also write every sample to this JSON file, for `plot`.
+        #[arg(long)]
+        samples_to: Option<PathBuf>,
     },
     /// The page's first value lines and its size, loaded in headless Chromium.
     Page {
@@ -73,6 +85,15 @@ enum Command {
         /// Page loads, each in a fresh browser.
         #[arg(long, default_value_t = 5)]
         loads: usize,
+    },
+    /// Draws a run's charts as SVG: latency.svg, throughput.svg and memory.svg.
+    Plot {
+        /// What the run kept: latency-*.json, throughput.tsv, memory.tsv.
+        #[arg(long)]
+        results: PathBuf,
+        /// Where the charts go.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -97,14 +118,24 @@ fn main() -> anyhow::Result<()> {
                 index,
                 runs,
                 warmup,
-            } => latency(&api, &redis, index, runs, warmup).await,
+                samples_to,
+            } => {
+                let samples = latency(&api, &redis, index, runs, warmup).await?;
+                report("1 client", &format!("index {index}"), &samples, samples_to)
+            }
             Command::Concurrent {
                 api,
                 clients,
                 runs,
                 first_index,
-            } => concurrent(&api, clients, runs, first_index).await,
+                samples_to,
+            } => {
+                let samples = concurrent(&api, clients, runs, first_index).await?;
+                let label = format!("{clients} clients");
+                report(&label, &label, &samples, samples_to)
+            }
             Command::Page { url, loads } => page_figures(&url, loads).await,
+            Command::Plot { results, out } => results::plot(&results, &out),
         }
     })
 }
@@ -121,7 +152,7 @@ async fn concurrent(
     clients: usize,
     runs: usize,
     first_index: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Sample>> {
     eprintln!("measuring submit → event with {clients} clients, {runs} submissions each");
     let http = reqwest::Client::new();
     let mut streams = Vec::with_capacity(clients);
@@ -148,8 +179,7 @@ async fn concurrent(
     for task in tasks {
         samples.extend(task.await.context("a client task panicked")??);
     }
-    report(&format!("{clients} clients"), &samples);
-    Ok(())
+    Ok(samples)
 }
 
 /// Submits `index` and waits for its `done` event.
@@ -181,8 +211,14 @@ async fn submit_and_wait(
     })
 }
 
-/// Two lines: the distribution of the events' times, and of the answers'.
-fn report(what: &str, samples: &[Sample]) {
+/// Two lines: the distribution of the events' times, and of the answers'; every sample also
+/// goes to `samples_to`, under `label`, when it is given.
+fn report(
+    label: &str,
+    what: &str,
+    samples: &[Sample],
+    samples_to: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let mut events: Vec<Duration> = samples.iter().map(|sample| sample.event).collect();
     let mut answers: Vec<Duration> = samples.iter().map(|sample| sample.answered).collect();
     println!(
@@ -194,6 +230,15 @@ fn report(what: &str, samples: &[Sample]) {
         "submit → POST answered, {what}: {}",
         distribution(&mut answers)
     );
+    if let Some(path) = samples_to {
+        let kept = results::LatencySamples {
+            label: label.to_owned(),
+            event_ms: events.iter().copied().map(ms).collect(),
+            answered_ms: answers.iter().copied().map(ms).collect(),
+        };
+        results::write_latency(&path, &kept)?;
+    }
+    Ok(())
 }
 
 fn distribution(samples: &mut [Duration]) -> String {
@@ -215,7 +260,7 @@ async fn latency(
     index: u64,
     runs: usize,
     warmup: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Sample>> {
     let mut redis = redis::Client::open(redis_url)?
         .get_multiplexed_async_connection()
         .await
@@ -240,8 +285,7 @@ async fn latency(
             samples.push(sample);
         }
     }
-    report(&format!("index {index}"), &samples);
-    Ok(())
+    Ok(samples)
 }
 
 async fn page_figures(url: &str, loads: usize) -> anyhow::Result<()> {
