@@ -6,7 +6,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponseParts, ResponseParts};
 use fibstack_core::FibIndex;
-
 use fibstack_core::trace::TraceParent;
 
 use super::error::ApiError;
