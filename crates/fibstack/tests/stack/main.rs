@@ -17,4 +17,3 @@ mod refusals;
 mod router;
 mod support;
 mod system;
-mod traces;
