@@ -180,8 +180,10 @@ impl Roster for LocalRoster {
         members.insert(name.to_owned(), (now, report.clone()));
         members.retain(|_, (at, _)| now.duration_since(*at).unwrap_or_default() < FORGET_AFTER);
         while members.len() > MAX_MEMBERS {
+            // Never the member reporting now, even when the clock has not moved since others.
             let quietest = members
                 .iter()
+                .filter(|(other, _)| other.as_str() != name)
                 .min_by_key(|(_, (at, _))| *at)
                 .map(|(name, _)| name.clone());
             match quietest {
