@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::FibIndex;
 use crate::roster::{MAX_MEMBERS, Report, Roster, WorkerFigures};
 use crate::store::{Enqueued, Job, JobSource, Lookup, ValueStore};
+use crate::trace::TraceParent;
 
 /// The queue limit the store under test must be opened with.
 pub const QUEUE_LIMIT: u64 = 3;
@@ -20,7 +21,7 @@ fn index(n: u64) -> FibIndex {
 
 async fn enqueue(values: &dyn ValueStore, n: u64) -> Enqueued {
     values
-        .enqueue(index(n))
+        .enqueue(index(n), None)
         .await
         .unwrap_or_else(|error| panic!("enqueue {n}: {error}"))
 }
@@ -121,6 +122,23 @@ pub async fn queue_figures(values: &dyn ValueStore, jobs: &mut dyn JobSource) {
     let stats = values.queue_stats().await.expect("queue stats");
     assert_eq!(stats.oldest_job_age, None, "the queue is empty again");
     assert_eq!(stats.cache_bytes, 6, "the digits of F(30) = 832040");
+}
+
+/// A job carries the trace of the request that queued it to its worker, and a job queued
+/// without one carries none.
+pub async fn a_job_carries_its_trace(values: &dyn ValueStore, jobs: &mut dyn JobSource) {
+    let trace = TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    assert_eq!(
+        values.enqueue(index(40), trace).await.ok(),
+        Some(Enqueued::Added)
+    );
+    assert_eq!(enqueue(values, 41).await, Enqueued::Added);
+    let traced = next_job(jobs).await;
+    assert_eq!(traced.index, Ok(index(40)));
+    assert_eq!(traced.trace, trace, "the submitting request's trace");
+    let untraced = next_job(jobs).await;
+    assert_eq!(untraced.index, Ok(index(41)));
+    assert_eq!(untraced.trace, None);
 }
 
 /// A job delivered twice (its first worker was slow) is stored once: the late completion

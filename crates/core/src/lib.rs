@@ -13,6 +13,7 @@
 //! - [`clock`]: where stores read the time, so tests can move it instead of sleeping.
 //! - [`backoff`]: the waits between attempts to reach a service that is away.
 //! - [`store`]: the traits between the roles and their storage, and the types they exchange.
+//! - [`trace`]: the W3C `traceparent` a submission's job carries to the worker.
 //! - [`roster`]: who is running (api replicas and workers report themselves), for the system view.
 //! - `conformance` (feature `testing`): what every storage backend must decide alike, as checks
 //!   each backend's tests run; `memory`: the storage traits kept in memory, for the roles' tests.
@@ -37,6 +38,7 @@ pub mod pem;
 pub mod roster;
 pub mod store;
 pub mod summary;
+pub mod trace;
 
 pub use backend_error::{BackendError, Service};
 pub use index::{FibIndex, IndexError, IndexPolicy};

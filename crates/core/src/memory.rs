@@ -20,6 +20,7 @@ use crate::store::{
     StoredValue, SubmissionLog, ValueStore,
 };
 use crate::summary::{digit_count, preview};
+use crate::trace::TraceParent;
 
 /// The queue, the values and the record of submissions of one test. Cheap to clone: clones
 /// share everything.
@@ -57,6 +58,7 @@ struct QueuedJob {
     deliveries: u64,
     taken: bool,
     queued_at: SystemTime,
+    trace: Option<TraceParent>,
 }
 
 impl MemoryStore {
@@ -114,7 +116,12 @@ impl MemoryStore {
         }
     }
 
-    fn enqueue_locked(&self, state: &mut State, index: FibIndex) -> Enqueued {
+    fn enqueue_locked(
+        &self,
+        state: &mut State,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Enqueued {
         if state.values.contains_key(&index) {
             Enqueued::AlreadyDone
         } else if state.failed.contains_key(&index) {
@@ -132,6 +139,7 @@ impl MemoryStore {
                 deliveries: 0,
                 taken: false,
                 queued_at: SystemTime::now(),
+                trace,
             });
             Enqueued::Added
         }
@@ -140,16 +148,20 @@ impl MemoryStore {
 
 #[async_trait]
 impl ValueStore for MemoryStore {
-    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+    async fn enqueue(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
         let mut state = self.lock();
-        Ok(self.enqueue_locked(&mut state, index))
+        Ok(self.enqueue_locked(&mut state, index, trace))
     }
 
     async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
         let mut state = self.lock();
         Ok(indexes
             .iter()
-            .map(|&index| self.enqueue_locked(&mut state, index))
+            .map(|&index| self.enqueue_locked(&mut state, index, None))
             .collect())
     }
 
@@ -280,6 +292,7 @@ impl JobSource for MemoryJobs {
             index: Ok(job.index),
             deliveries: job.deliveries,
             queued_at: Some(job.queued_at),
+            trace: job.trace,
         }))
     }
 
@@ -348,6 +361,9 @@ mod tests {
         let store = MemoryStore::new(QUEUE_LIMIT);
         let mut jobs = store.jobs("w");
         block_on(conformance::queue_figures(&store, &mut jobs));
+        let store = MemoryStore::new(QUEUE_LIMIT);
+        let mut jobs = store.jobs("w");
+        block_on(conformance::a_job_carries_its_trace(&store, &mut jobs));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use crate::backend_error::BackendError;
 use crate::http::ValueEvent;
 use crate::index::FibIndex;
+use crate::trace::TraceParent;
 
 /// The durable record of what was submitted (Postgres, or the embedded SQLite file).
 #[async_trait]
@@ -43,8 +44,12 @@ pub trait SubmissionLog: Send + Sync + std::fmt::Debug {
 pub trait Intake: Send + Sync + std::fmt::Debug {
     /// Queues a job for `index` (as [`ValueStore::enqueue`] decides) and records the submission,
     /// unless the queue is full: a refused submission leaves no record behind. Returns once
-    /// both are kept.
-    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
+    /// both are kept. A job queued now carries `trace`, the submitting request's.
+    async fn submit(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError>;
 }
 
 /// The intake of a queue and a record kept apart (Redis and Postgres): the queue first, so a
@@ -59,8 +64,12 @@ pub struct QueueThenRecord {
 
 #[async_trait]
 impl Intake for QueueThenRecord {
-    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
-        let outcome = self.values.enqueue(index).await?;
+    async fn submit(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
+        let outcome = self.values.enqueue(index, trace).await?;
         if outcome != Enqueued::QueueFull {
             self.submissions.record(index).await?;
         }
@@ -71,8 +80,13 @@ impl Intake for QueueThenRecord {
 /// The api's side of the queue and the value cache (Redis, or the embedded store).
 #[async_trait]
 pub trait ValueStore: Send + Sync + std::fmt::Debug {
-    /// Queues a job for `index` unless it is stored, failed recently or already queued.
-    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError>;
+    /// Queues a job for `index` unless it is stored, failed recently or already queued; a job
+    /// queued now carries `trace`.
+    async fn enqueue(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError>;
     /// [`ValueStore::enqueue`] for several indexes, in one round trip where the backend can.
     async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError>;
     /// What is known about each index, in the order asked.
@@ -237,6 +251,8 @@ pub struct Job {
     pub deliveries: u64,
     /// When it was queued, where the backend knows: the start of its submit-to-value latency.
     pub queued_at: Option<SystemTime>,
+    /// The trace of the request that queued it, where it had one.
+    pub trace: Option<TraceParent>,
 }
 
 /// Where a backend delivers the events this process should hear of (the Redis relay, or the

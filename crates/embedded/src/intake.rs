@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use fibstack_core::clock::Clock;
 use fibstack_core::store::Enqueued;
+use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -25,6 +26,7 @@ const WAITING: usize = 4096;
 
 struct Pending {
     index: FibIndex,
+    trace: Option<TraceParent>,
     reply: oneshot::Sender<Result<Enqueued, BackendError>>,
 }
 
@@ -48,10 +50,18 @@ impl SubmissionGroups {
 
     /// Queues the job (unless the queue decides otherwise) and records the submission (unless
     /// the queue is full); returns the queue's decision once both are committed.
-    pub(crate) async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+    pub(crate) async fn submit(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Pending { index, reply })
+            .send(Pending {
+                index,
+                trace,
+                reply,
+            })
             .await
             .map_err(|_| store_closed())?;
         answer.await.map_err(|_| store_closed())?
@@ -67,9 +77,12 @@ async fn take_in_groups(
     let mut group = Vec::with_capacity(MAX_GROUP);
     while waiting.recv_many(&mut group, MAX_GROUP).await > 0 {
         let indexes: Vec<FibIndex> = group.iter().map(|pending| pending.index).collect();
+        let traces: Vec<Option<TraceParent>> = group.iter().map(|pending| pending.trace).collect();
         let now = to_ms(clock.now());
         let written = writes
-            .write(move |connection| queue_and_record(connection, indexes, queue_limit, now))
+            .write(move |connection| {
+                queue_and_record(connection, indexes, &traces, queue_limit, now)
+            })
             .await;
         match written {
             Ok(outcomes) => {
@@ -91,10 +104,11 @@ async fn take_in_groups(
 fn queue_and_record(
     connection: &Connection,
     indexes: Vec<FibIndex>,
+    traces: &[Option<TraceParent>],
     queue_limit: u64,
     now: i64,
 ) -> Result<Vec<Enqueued>, BackendError> {
-    let outcomes = enqueue_all(connection, &indexes, queue_limit, now)?;
+    let outcomes = enqueue_all(connection, &indexes, traces, queue_limit, now)?;
     let recorded: Vec<FibIndex> = indexes
         .into_iter()
         .zip(&outcomes)

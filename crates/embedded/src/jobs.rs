@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Computed, Job, JobSource, RelayedEvent};
 use fibstack_core::summary::{digit_count, preview};
+use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,6 +33,9 @@ impl EmbeddedStore {
     }
 }
 
+/// A claimed job's row: id, number, deliveries, when it was queued, its trace.
+type ClaimedRow = (i64, i64, i64, Option<i64>, Option<TraceParent>);
+
 impl EmbeddedJobs {
     /// Claims the oldest jobs that are waiting or whose claim ran out, in one write: up to
     /// `most`, stopping after the first whose index is `large_from` or more (as the Redis
@@ -41,7 +45,7 @@ impl EmbeddedJobs {
         let now = self.store.now_ms();
         let claimed_until = now.saturating_add(duration_ms(settings.queue.reclaim_idle));
         let large_from = i64::try_from(large_from).unwrap_or(i64::MAX);
-        let rows: Vec<(i64, i64, i64, Option<i64>)> = self
+        let rows: Vec<ClaimedRow> = self
             .store
             .shared
             .writes
@@ -52,20 +56,30 @@ impl EmbeddedJobs {
                          WHERE id = (SELECT id FROM jobs
                                      WHERE claimed_until IS NULL OR claimed_until < ?2
                                      ORDER BY id LIMIT 1)
-                         RETURNING id, number, deliveries, queued_at",
+                         RETURNING id, number, deliveries, queued_at, trace",
                     )
                     .map_err(classify_write)?;
                 let mut rows = Vec::new();
                 while rows.len() < most {
-                    let row: Option<(i64, i64, i64, Option<i64>)> = claim
+                    let row: Option<ClaimedRow> = claim
                         .query_row(params![claimed_until, now], |row| {
-                            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                            Ok((
+                                row.get(0)?,
+                                row.get(1)?,
+                                row.get(2)?,
+                                row.get(3)?,
+                                // Read in place: no copy of the blob per job.
+                                row.get_ref(4)?
+                                    .as_blob_or_null()?
+                                    .and_then(TraceParent::from_bytes),
+                            ))
                         })
                         .optional()
                         .map_err(classify_write)?;
                     let Some(row) = row else { break };
+                    let large = row.1 >= large_from;
                     rows.push(row);
-                    if row.1 >= large_from {
+                    if large {
                         break;
                     }
                 }
@@ -74,7 +88,7 @@ impl EmbeddedJobs {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, number, deliveries, queued_at)| Job {
+            .map(|(id, number, deliveries, queued_at, trace)| Job {
                 id: id.to_string(),
                 index: settings
                     .policy
@@ -82,6 +96,7 @@ impl EmbeddedJobs {
                     .map_err(|error| format!("job {number} is not a valid index: {error}")),
                 deliveries: u64::try_from(deliveries).unwrap_or(0),
                 queued_at: queued_at.map(from_ms),
+                trace,
             })
             .collect())
     }

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use fibstack_core::store::{Enqueued, Intake, SubmissionLog};
+use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex, Service};
 use rusqlite::{Connection, params};
 
@@ -80,8 +81,12 @@ impl SubmissionLog for EmbeddedStore {
 /// (`intake`): one commit for the group, and never one of the two without the other.
 #[async_trait]
 impl Intake for EmbeddedStore {
-    async fn submit(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
-        let outcome = self.shared.intake.submit(index).await?;
+    async fn submit(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
+        let outcome = self.shared.intake.submit(index, trace).await?;
         if outcome == Enqueued::Added {
             self.shared.job_added.notify_waiters();
         }

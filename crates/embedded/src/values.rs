@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
+use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex};
 use rusqlite::{Connection, params};
 
@@ -14,26 +15,22 @@ use crate::submissions::to_row;
 
 #[async_trait]
 impl ValueStore for EmbeddedStore {
-    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
-        Ok(self.enqueue_many(&[index]).await?.remove(0))
+    async fn enqueue(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
+        Ok(self
+            .enqueue_traced(vec![index], vec![trace])
+            .await?
+            .remove(0))
     }
 
     async fn enqueue_many(&self, indexes: &[FibIndex]) -> Result<Vec<Enqueued>, BackendError> {
         if indexes.is_empty() {
             return Ok(Vec::new());
         }
-        let indexes = indexes.to_vec();
-        let queue_limit = self.settings().queue.queue_limit;
-        let now = self.now_ms();
-        let outcomes = self
-            .shared
-            .writes
-            .write(move |connection| enqueue_all(connection, &indexes, queue_limit, now))
-            .await?;
-        if outcomes.contains(&Enqueued::Added) {
-            self.shared.job_added.notify_waiters();
-        }
-        Ok(outcomes)
+        self.enqueue_traced(indexes.to_vec(), Vec::new()).await
     }
 
     async fn states(&self, indexes: &[FibIndex]) -> Result<Vec<CachedState>, BackendError> {
@@ -125,10 +122,34 @@ impl ValueStore for EmbeddedStore {
     }
 }
 
-/// Queues the indexes as [`decide`] says, in two statements however many there are.
+impl EmbeddedStore {
+    /// Queues the indexes, each job with the trace beside its index (`traces` is empty when
+    /// none has one).
+    async fn enqueue_traced(
+        &self,
+        indexes: Vec<FibIndex>,
+        traces: Vec<Option<TraceParent>>,
+    ) -> Result<Vec<Enqueued>, BackendError> {
+        let queue_limit = self.settings().queue.queue_limit;
+        let now = self.now_ms();
+        let outcomes = self
+            .shared
+            .writes
+            .write(move |connection| enqueue_all(connection, &indexes, &traces, queue_limit, now))
+            .await?;
+        if outcomes.contains(&Enqueued::Added) {
+            self.shared.job_added.notify_waiters();
+        }
+        Ok(outcomes)
+    }
+}
+
+/// Queues the indexes as [`decide`] says, in two statements however many there are. `traces`
+/// holds each index's trace in the same order, or is empty when none has one.
 pub(crate) fn enqueue_all(
     connection: &Connection,
     indexes: &[FibIndex],
+    traces: &[Option<TraceParent>],
     queue_limit: u64,
     now: i64,
 ) -> Result<Vec<Enqueued>, BackendError> {
@@ -173,22 +194,59 @@ pub(crate) fn enqueue_all(
         })
         .collect();
     let outcomes = decide(indexes, &known, jobs, queue_limit);
-    let added: Vec<FibIndex> = indexes
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, outcome)| **outcome == Enqueued::Added)
-        .map(|(&index, _)| index)
+    let added: Vec<usize> = (0..indexes.len())
+        .filter(|&n| outcomes[n] == Enqueued::Added)
         .collect();
     if !added.is_empty() {
-        connection
+        let numbers: Vec<FibIndex> = added.iter().map(|&n| indexes[n]).collect();
+        let traces = traces
+            .iter()
+            .any(Option::is_some)
+            .then(|| trace_bytes(&added, traces));
+        insert_jobs(connection, &numbers, traces, now)?;
+    }
+    Ok(outcomes)
+}
+
+/// Queues a job for each of `numbers`, with its 25 bytes of `traces` in the same order (zeros
+/// read back as none: a zero trace id is invalid). A group without traces leaves the column out.
+fn insert_jobs(
+    connection: &Connection,
+    numbers: &[FibIndex],
+    traces: Option<Vec<u8>>,
+    now: i64,
+) -> Result<(), BackendError> {
+    const _: () = assert!(TraceParent::BYTES == 25);
+    let numbers = json_array(numbers);
+    let inserted = match traces {
+        Some(traces) => connection
+            .prepare_cached(
+                "INSERT INTO jobs (number, queued_at, trace)
+                 SELECT value, ?2, substr(?3, key * 25 + 1, 25)
+                 FROM json_each(?1) ORDER BY key",
+            )
+            .and_then(|mut insert| insert.execute(params![numbers, now, traces])),
+        None => connection
             .prepare_cached(
                 "INSERT INTO jobs (number, queued_at)
                  SELECT value, ?2 FROM json_each(?1) ORDER BY key",
             )
-            .and_then(|mut insert| insert.execute(params![json_array(&added), now]))
-            .map_err(classify_write)?;
+            .and_then(|mut insert| insert.execute(params![numbers, now])),
+    };
+    inserted.map(drop).map_err(classify_write)
+}
+
+/// The traces of the jobs at `positions`, 25 bytes each, zeros where there is none: one
+/// parameter for the whole group instead of a statement per job.
+fn trace_bytes(positions: &[usize], traces: &[Option<TraceParent>]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(positions.len() * TraceParent::BYTES);
+    for &n in positions {
+        match traces.get(n).copied().flatten() {
+            Some(trace) => bytes.extend_from_slice(&trace.to_bytes()),
+            None => bytes.extend_from_slice(&[0; TraceParent::BYTES]),
+        }
     }
-    Ok(outcomes)
+    bytes
 }
 
 /// What the store held of one index before a batch.
@@ -232,8 +290,18 @@ pub(crate) fn decide(
 
 /// `[7,8,40]`: the indexes as one parameter, read back row by row with `json_each`.
 pub(crate) fn json_array(indexes: &[FibIndex]) -> String {
-    let items: Vec<String> = indexes.iter().map(ToString::to_string).collect();
-    format!("[{}]", items.join(","))
+    use std::fmt::Write;
+    // One buffer for the whole group: every submission passes through here.
+    let mut array = String::with_capacity(2 + indexes.len() * 8);
+    array.push('[');
+    for (n, index) in indexes.iter().enumerate() {
+        if n > 0 {
+            array.push(',');
+        }
+        let _ = write!(array, "{index}");
+    }
+    array.push(']');
+    array
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use fibstack_core::store::{
     CachedState, Computed, Enqueued, EventSink, Intake, JobSource, Lookup, QueuePolicy, QueueStats,
     RelayedEvent, SubmissionLog, ValueStore,
 };
+use fibstack_core::trace::TraceParent;
 use fibstack_embedded::{EmbeddedJobs, EmbeddedSettings, EmbeddedStore, OpenError};
 use std::sync::{Arc, Mutex};
 
@@ -113,6 +114,41 @@ async fn the_queue_reports_its_figures_as_every_backend_must() {
 }
 
 #[tokio::test]
+async fn a_job_carries_its_trace_as_every_backend_must() {
+    on_fresh_store(async |store, jobs| conformance::a_job_carries_its_trace(store, jobs).await)
+        .await;
+}
+
+#[tokio::test]
+async fn submissions_taken_in_together_each_hand_their_own_trace_to_their_job() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (store, _events) = open(settings(&dir)).await;
+    let traces = [TraceParent::root(0xa, 1), None, TraceParent::root(0xb, 2)];
+    let submitted = [1, 2, 3].map(|n| {
+        let store = store.clone();
+        let trace = traces[n as usize - 1];
+        tokio::spawn(async move { store.submit(index(n), trace).await.expect("taken in") })
+    });
+    for submission in submitted {
+        assert_eq!(submission.await.ok(), Some(Enqueued::Added));
+    }
+    let mut jobs = store.jobs("w".to_owned());
+    let mut carried = Vec::new();
+    while carried.len() < 3 {
+        let batch = jobs.next_batch(u64::MAX).await.expect("jobs");
+        carried.extend(batch.into_iter().map(|job| (job.index, job.trace)));
+    }
+    assert_eq!(
+        carried,
+        [
+            (Ok(index(1)), traces[0]),
+            (Ok(index(2)), None),
+            (Ok(index(3)), traces[2]),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn the_oldest_job_s_age_follows_the_store_s_clock() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let clock = Arc::new(ManualClock::new());
@@ -121,9 +157,9 @@ async fn the_oldest_job_s_age_follows_the_store_s_clock() {
         ..settings(&dir)
     })
     .await;
-    store.enqueue(index(40)).await.expect("queued");
+    store.enqueue(index(40), None).await.expect("queued");
     clock.advance(Duration::from_secs(5));
-    store.enqueue(index(41)).await.expect("queued");
+    store.enqueue(index(41), None).await.expect("queued");
     clock.advance(Duration::from_secs(2));
     let stats = store.queue_stats().await.expect("queue stats");
     assert_eq!(
@@ -146,7 +182,7 @@ async fn a_job_whose_claim_runs_out_is_delivered_again_and_stored_once() {
         ..settings(&dir)
     })
     .await;
-    store.enqueue(index(20)).await.expect("queued");
+    store.enqueue(index(20), None).await.expect("queued");
     let mut first = store.jobs("first".to_owned());
     let mut second = store.jobs("second".to_owned());
     let taken = first.next().await.expect("a read").expect("a job");
@@ -204,7 +240,7 @@ async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
     // Stored in an order that is not the indexes' order, so only age can pick F(40) to go:
     // 9 + 4 bytes fit the budget of 16, the 6 bytes of F(30) then need one value evicted.
     for (n, value) in [(40, "102334155"), (20, "6765"), (30, "832040")] {
-        store.enqueue(index(n)).await.expect("queued");
+        store.enqueue(index(n), None).await.expect("queued");
         let job = jobs.next().await.expect("a read").expect("a job");
         jobs.complete(&job, index(n), value).await.expect("stored");
         // Stored a millisecond apart, so each has an age of its own.
@@ -225,7 +261,10 @@ async fn the_oldest_values_are_evicted_to_keep_the_byte_budget() {
         Some(vec![Some("832040".to_owned()), None])
     );
     // Evicted values can be queued again.
-    assert_eq!(store.enqueue(index(40)).await.ok(), Some(Enqueued::Added));
+    assert_eq!(
+        store.enqueue(index(40), None).await.ok(),
+        Some(Enqueued::Added)
+    );
 }
 
 #[tokio::test]
@@ -236,7 +275,7 @@ async fn everything_survives_reopening_and_running_jobs_are_handed_out_at_once()
         for n in [3, 5, 3] {
             store.record(index(n)).await.expect("recorded");
         }
-        store.enqueue(index(5)).await.expect("queued");
+        store.enqueue(index(5), None).await.expect("queued");
         let mut jobs = store.jobs("w".to_owned());
         let running = jobs.next().await.expect("a read").expect("a job");
         assert_eq!(running.index, Ok(index(5)));
@@ -287,7 +326,7 @@ async fn concurrent_writes_sharing_a_commit_each_see_the_ones_before() {
     let submissions = (0..400u64).map(|n| {
         let store = store.clone();
         tokio::spawn(async move {
-            let outcome = store.enqueue(index(n / 2)).await.expect("queued");
+            let outcome = store.enqueue(index(n / 2), None).await.expect("queued");
             store.record(index(n / 2)).await.expect("recorded");
             (n / 2, outcome)
         })
@@ -320,7 +359,7 @@ async fn submissions_arriving_together_are_decided_in_order_and_a_refused_one_is
     let (store, _events) = open(settings(&dir)).await;
     let submitted = [1, 2, 1, 3, 4, 2, 5].map(|n| {
         let store = store.clone();
-        tokio::spawn(async move { store.submit(index(n)).await.expect("taken in") })
+        tokio::spawn(async move { store.submit(index(n), None).await.expect("taken in") })
     });
     let mut outcomes = Vec::new();
     for submission in submitted {
@@ -398,7 +437,10 @@ async fn a_file_written_by_the_first_schema_keeps_its_history_values_and_jobs() 
     assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(1));
     assert_eq!(store.count().await.ok(), Some(3));
     // The kept counts go on from the copied rows: one more job, one more submission.
-    assert_eq!(store.enqueue(index(11)).await.ok(), Some(Enqueued::Added));
+    assert_eq!(
+        store.enqueue(index(11), None).await.ok(),
+        Some(Enqueued::Added)
+    );
     store.record(index(9)).await.expect("recorded");
     assert_eq!(store.queue_stats().await.map(|s| s.jobs).ok(), Some(2));
     assert_eq!(store.count().await.ok(), Some(4));
@@ -420,7 +462,10 @@ async fn jobs_waiting_together_are_taken_and_stored_together_up_to_a_large_one()
     })
     .await;
     for n in [7, 8, 50_000, 9] {
-        assert_eq!(store.enqueue(index(n)).await.ok(), Some(Enqueued::Added));
+        assert_eq!(
+            store.enqueue(index(n), None).await.ok(),
+            Some(Enqueued::Added)
+        );
     }
     let mut first = store.jobs("first".to_owned());
     let batch = first.next_batch(20_000).await.expect("a read");

@@ -34,7 +34,7 @@ async fn state(dir: PathBuf) -> AppState {
     let mut jobs = workers.jobs("bench".to_owned()).expect("a job source");
     for n in 0..1000u64 {
         let index = FibIndex::try_from(n % 40).expect("a valid index");
-        let queued = state.values.enqueue(index).await.expect("queued");
+        let queued = state.values.enqueue(index, None).await.expect("queued");
         state.submissions.record(index).await.expect("recorded");
         if queued == Enqueued::Added {
             let job = jobs.next().await.expect("a read").expect("the new job");

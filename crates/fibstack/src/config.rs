@@ -15,6 +15,7 @@ use fibstack_postgres::PgConfig;
 use fibstack_redis::{RedisConfig, RedisTls};
 
 use crate::api::ApiSettings;
+use crate::telemetry::SpanExport;
 
 /// `fibstack all`, what `cargo run` starts: the page, the api and the workers on a workstation.
 #[derive(Debug, Clone)]
@@ -408,6 +409,50 @@ pub fn json_logs(env: &impl Lookup) -> bool {
     get(env, "LOG_FORMAT").is_some_and(|format| format.trim().eq_ignore_ascii_case("json"))
 }
 
+/// Where spans are exported, by the OpenTelemetry variables: none unless
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set (and
+/// `OTEL_SDK_DISABLED` is not `true`). `role` names the service unless `OTEL_SERVICE_NAME` does.
+pub fn span_export(env: &impl Lookup, role: &str) -> Result<Option<SpanExport>, ConfigError> {
+    if get(env, "OTEL_SDK_DISABLED").is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+    {
+        return Ok(None);
+    }
+    let (variable, traces_url) = if let Some(url) = get(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.trim().to_owned())
+    } else if let Some(base) = get(env, "OTEL_EXPORTER_OTLP_ENDPOINT") {
+        let base = base.trim().trim_end_matches('/');
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("{base}/v1/traces"))
+    } else {
+        return Ok(None);
+    };
+    if !(traces_url.starts_with("http://") || traces_url.starts_with("https://")) {
+        return Err(ConfigError::new(
+            variable,
+            format!("expected an http:// or https:// URL of an OTLP collector, got {traces_url:?}"),
+        ));
+    }
+    for variable in [
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ] {
+        if let Some(protocol) = get(env, variable)
+            && protocol.trim() != "http/protobuf"
+        {
+            return Err(ConfigError::new(
+                variable,
+                format!(
+                    "spans are exported as http/protobuf only (port 4318 of a collector); got {protocol:?}"
+                ),
+            ));
+        }
+    }
+    Ok(Some(SpanExport {
+        traces_url,
+        service_name: get(env, "OTEL_SERVICE_NAME")
+            .map_or_else(|| format!("fibstack-{role}"), |name| name.trim().to_owned()),
+    }))
+}
+
 /// The real process environment.
 pub fn process_env(variable: &str) -> Option<String> {
     std::env::var(variable).ok()
@@ -424,6 +469,57 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |key: &str| map.get(key).cloned()
+    }
+
+    #[test]
+    fn spans_are_exported_only_where_a_collector_is_named() {
+        assert_eq!(span_export(&env(&[]), "api"), Ok(None));
+        assert_eq!(
+            span_export(
+                &env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")]),
+                "worker"
+            ),
+            Ok(Some(SpanExport {
+                traces_url: "http://collector:4318/v1/traces".to_owned(),
+                service_name: "fibstack-worker".to_owned(),
+            }))
+        );
+        let both = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://traces.example/in",
+            ),
+            ("OTEL_SERVICE_NAME", "fib-api-eu"),
+        ]);
+        assert_eq!(
+            span_export(&both, "api"),
+            Ok(Some(SpanExport {
+                traces_url: "https://traces.example/in".to_owned(),
+                service_name: "fib-api-eu".to_owned(),
+            })),
+            "the traces endpoint is used as it is given"
+        );
+        let disabled = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_SDK_DISABLED", "true"),
+        ]);
+        assert_eq!(span_export(&disabled, "api"), Ok(None));
+    }
+
+    #[test]
+    fn a_collector_that_cannot_be_reached_as_configured_is_refused() {
+        let no_scheme = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")]);
+        let error = span_export(&no_scheme, "api").expect_err("refused");
+        assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        assert!(error.problem.contains("http://"), "{error}");
+        let grpc = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ]);
+        let error = span_export(&grpc, "api").expect_err("refused");
+        assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_PROTOCOL");
+        assert!(error.problem.contains("http/protobuf"), "{error}");
     }
 
     #[test]

@@ -110,9 +110,22 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Role(role) => {
-            telemetry::init(config::json_logs(&process_env));
+            let export = config::span_export(&process_env, role.name())?;
+            let _telemetry = telemetry::init(config::json_logs(&process_env), export.as_ref())?;
             run_role(role)?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+impl Role {
+    /// The role as services are named after it (`fibstack-api`).
+    fn name(&self) -> &'static str {
+        match self {
+            Role::All => "all",
+            Role::Api => "api",
+            Role::Worker => "worker",
+            Role::Migrate => "migrate",
         }
     }
 }

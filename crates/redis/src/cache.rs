@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use fibstack_core::store::{CachedState, Enqueued, Lookup, QueueStats, StoredValue, ValueStore};
+use fibstack_core::trace::{Header, TraceParent};
 use fibstack_core::{BackendError, FibIndex, Service};
 use redis::{Script, Value};
 
@@ -40,7 +41,12 @@ impl ValueCache {
         }
     }
 
-    fn invocation(&self, index: FibIndex) -> redis::ScriptInvocation<'static> {
+    fn invocation(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> redis::ScriptInvocation<'static> {
+        let header = trace.map(|trace| trace.header());
         let mut invocation = self.enqueue.prepare_invoke();
         invocation
             .key(keys::value(index))
@@ -49,7 +55,8 @@ impl ValueCache {
             .key(keys::JOBS)
             .arg(index.get())
             .arg(self.queue_limit)
-            .arg(keys::GROUP);
+            .arg(keys::GROUP)
+            .arg(header.as_ref().map_or("", Header::as_str));
         invocation
     }
 }
@@ -57,9 +64,13 @@ impl ValueCache {
 #[async_trait]
 impl ValueStore for ValueCache {
     /// Queues a job for `index` unless it is stored, failed or already queued.
-    async fn enqueue(&self, index: FibIndex) -> Result<Enqueued, BackendError> {
+    async fn enqueue(
+        &self,
+        index: FibIndex,
+        trace: Option<TraceParent>,
+    ) -> Result<Enqueued, BackendError> {
         let outcome: String = self
-            .invocation(index)
+            .invocation(index, trace)
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(classify)?;
@@ -75,7 +86,7 @@ impl ValueStore for ValueCache {
         // Loading first makes the EVALSHAs below safe on a Redis that has never seen the script.
         pipe.load_script(self.enqueue).ignore();
         for &index in indexes {
-            pipe.invoke_script(&self.invocation(index));
+            pipe.invoke_script(&self.invocation(index, None));
         }
         let outcomes: Vec<String> = pipe
             .query_async(&mut self.connection.clone())

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use fibstack_core::http::{ValueEvent, ValueStatus};
 use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
 use fibstack_core::summary::{digit_count, preview};
+use fibstack_core::trace::TraceParent;
 use fibstack_core::{BackendError, FibIndex, IndexPolicy, Service};
 use redis::streams::{
     StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamPendingCountReply,
@@ -272,19 +273,28 @@ impl JobStream {
 
     fn job_from(&self, entry: StreamId, deliveries: u64) -> Job {
         let index = entry.get::<String>("index");
-        self.job_with(entry.id, index, deliveries)
+        let trace = entry.get::<String>("trace");
+        self.job_with(entry.id, index, trace, deliveries)
     }
 
     /// A job from an entry's fields as a script returns them: `[field, value, …]`.
     fn job_from_fields(&self, id: String, fields: &[String], deliveries: u64) -> Job {
-        let index = fields
-            .chunks(2)
-            .find(|pair| pair[0] == "index")
-            .and_then(|pair| pair.get(1).cloned());
-        self.job_with(id, index, deliveries)
+        let field = |name: &str| {
+            fields
+                .chunks(2)
+                .find(|pair| pair[0] == name)
+                .and_then(|pair| pair.get(1).cloned())
+        };
+        self.job_with(id, field("index"), field("trace"), deliveries)
     }
 
-    fn job_with(&self, id: String, index: Option<String>, deliveries: u64) -> Job {
+    fn job_with(
+        &self,
+        id: String,
+        index: Option<String>,
+        trace: Option<String>,
+        deliveries: u64,
+    ) -> Job {
         let index = match index {
             Some(raw) => self
                 .policy
@@ -297,6 +307,8 @@ impl JobStream {
             id,
             index,
             deliveries,
+            // A trace that does not read is left out: the job is computed all the same.
+            trace: trace.as_deref().and_then(TraceParent::parse),
         }
     }
 }

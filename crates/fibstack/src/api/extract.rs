@@ -3,10 +3,43 @@
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{IntoResponseParts, ResponseParts};
 use fibstack_core::FibIndex;
+use fibstack_core::trace::TraceParent;
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::telemetry::propagation::submission_trace;
+
+/// The trace a submission's job carries to the worker (W3C `traceparent`): the caller's, or
+/// one started here ([`submission_trace`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTrace(pub Option<TraceParent>);
+
+impl<S: Sync> FromRequestParts<S> for RequestTrace {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestTrace(submission_trace(&parts.headers)))
+    }
+}
+
+/// Tells the caller the trace its job joined (`traceresponse`, W3C Trace Context Level 2).
+impl IntoResponseParts for RequestTrace {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        if let Some(trace) = self.0
+            && let Ok(value) = HeaderValue::from_str(trace.header().as_str())
+        {
+            parts.headers_mut().insert(TRACE_RESPONSE, value);
+        }
+        Ok(parts)
+    }
+}
+
+const TRACE_RESPONSE: HeaderName = HeaderName::from_static("traceresponse");
 
 /// Largest `POST /values` body accepted; `{"index": "1000000"}` needs 20 bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;

@@ -51,6 +51,7 @@ use metrics::Metrics;
 pub use state::{ApiStorage, AppState};
 
 use crate::telemetry::error_chain;
+use crate::telemetry::propagation::request_span;
 
 /// A request that takes longer than this is answered 503 (event streams excepted).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,20 +99,17 @@ pub fn router(state: AppState) -> Router {
     timed
         .merge(streaming)
         .fallback(|| async { ApiError::NoSuchPath })
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
-                .layer(
-                    TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                        let id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default();
-                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-                    }),
-                )
+                .layer(SetRequestIdLayer::new(
+                    x_request_id.clone(),
+                    MakeRequestUuid,
+                ))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(x_request_id)),
         )
         .with_state(state)

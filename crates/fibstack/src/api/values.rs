@@ -17,7 +17,7 @@ use fibstack_core::store::{CachedState, Enqueued, Lookup};
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ApiError;
-use super::extract::{Limit, SubmittedIndex};
+use super::extract::{Limit, RequestTrace, SubmittedIndex};
 use super::lists::{Answer, List};
 use super::metrics::OutcomeLabels;
 use super::state::AppState;
@@ -28,9 +28,11 @@ const HEAL_PER_REQUEST: usize = 100;
 
 /// Submit an index; its value is computed in the background.
 #[utoipa::path(post, path = "/values", tag = "values",
+    params(("traceparent" = Option<String>, Header, description = "W3C Trace Context: the job, and the worker's log and span of its computation, join this trace (a malformed one is ignored). Without one, a job joins a trace only where spans are exported: the request's own")),
     request_body(content = serde_json::Value, description = "`{\"index\": 7}` or `{\"index\": \"7\"}`", content_type = "application/json"),
     responses(
-        (status = 200, description = "Accepted", body = Working),
+        (status = 200, description = "Accepted", body = Working,
+            headers(("traceresponse" = String, description = "W3C Trace Context: the trace the job joined (`00-<trace id>-<span id>-<flags>`), when it joined one; the worker's log of the computation names its trace id"))),
         (status = 400, description = "Malformed JSON", body = fibstack_core::http::ErrorBody),
         (status = 413, description = "Body too large", body = fibstack_core::http::ErrorBody),
         (status = 415, description = "Not JSON", body = fibstack_core::http::ErrorBody),
@@ -40,10 +42,11 @@ const HEAL_PER_REQUEST: usize = 100;
 #[tracing::instrument(skip_all, fields(index = %index.0))]
 pub async fn submit(
     State(state): State<AppState>,
+    trace: RequestTrace,
     index: SubmittedIndex,
-) -> Result<Json<Working>, ApiError> {
+) -> Result<(RequestTrace, Json<Working>), ApiError> {
     let SubmittedIndex(index) = index;
-    let outcome = state.intake.submit(index).await?;
+    let outcome = state.intake.submit(index, trace.0).await?;
     if outcome == Enqueued::QueueFull {
         return Err(ApiError::QueueFull);
     }
@@ -60,7 +63,7 @@ pub async fn submit(
         .submissions
         .get_or_create(&OutcomeLabels { outcome })
         .inc();
-    Ok(Json(Working { working: true }))
+    Ok((trace, Json(Working { working: true })))
 }
 
 /// How many submissions there are in all, beside `/values/all`'s latest ones.

@@ -73,10 +73,10 @@ pub async fn run(
                 backoff.reset();
                 metrics.set_waiting_for_queue(false);
                 waiting.set(false);
-                for outcome in step::process_batch(jobs.as_ref(), rules, batch).await {
-                    outcome.log();
-                    metrics.record(&outcome);
-                    tally.record(&outcome);
+                for delivered in step::process_batch(jobs.as_ref(), rules, batch).await {
+                    delivered.log();
+                    metrics.record(&delivered.outcome);
+                    tally.record(&delivered.outcome);
                 }
             }
             // A refusal (TLS, certificate, login) is not waited out: stop, saying what to fix.

@@ -4,8 +4,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fibstack_core::fib::fibonacci_decimal;
 use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
+use fibstack_core::trace::TraceId;
 use fibstack_core::{BackendError, FibIndex};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
+
+use crate::telemetry::propagation::job_span;
 
 /// How often a running job tells the queue it is still alive: well under the reclaim idle time,
 /// so a live job is never taken over.
@@ -55,26 +58,52 @@ pub enum Outcome {
     Crashed { index: FibIndex, reason: String },
 }
 
-impl Outcome {
+/// What became of one delivery, with the trace of the request that queued its job.
+#[derive(Debug)]
+pub struct Delivered {
+    pub outcome: Outcome,
+    trace: Option<TraceId>,
+    /// The job's span, where it has one ([`job_span`]); ends when this is dropped.
+    span: Span,
+}
+
+impl Delivered {
+    fn new(outcome: Outcome, job: &Job, span: Span) -> Delivered {
+        Delivered {
+            outcome,
+            trace: job.trace.map(|trace| trace.trace_id()),
+            span,
+        }
+    }
+
+    /// The outcome's log line, naming the trace, in the job's span.
     pub fn log(&self) {
+        self.span.in_scope(|| self.outcome.log(self.trace));
+    }
+}
+
+impl Outcome {
+    /// The outcome's log line; `trace` names the trace of the request that queued the job.
+    pub fn log(&self, trace: Option<TraceId>) {
+        let trace_id = trace.map(tracing::field::display);
         match self {
             Outcome::Computed {
                 index,
                 digits,
                 elapsed,
                 since_queued,
-            } => tracing::info!(%index, digits, ?elapsed, ?since_queued, "computed"),
+            } => tracing::info!(%index, digits, ?elapsed, ?since_queued, trace_id, "computed"),
             Outcome::AlreadyStored { index } => {
-                tracing::info!(%index, "already stored by an earlier delivery")
+                tracing::info!(%index, trace_id, "already stored by an earlier delivery")
             }
             Outcome::Failed { job_id, reason } => {
-                tracing::warn!(%job_id, %reason, "job failed")
+                tracing::warn!(%job_id, %reason, trace_id, "job failed")
             }
             Outcome::NotStored { index, error } => {
-                tracing::warn!(%index, %error, "computed but not stored; the job will be retried")
+                tracing::warn!(%index, %error, trace_id, "computed but not stored; the job will be retried")
             }
             Outcome::Crashed { index, reason } => {
-                tracing::error!(%index, %reason, "computation crashed; the job will be retried")
+                tracing::error!(%index, %reason, trace_id, "computation crashed; the job will be retried")
             }
         }
     }
@@ -83,35 +112,41 @@ impl Outcome {
 /// The jobs of one batch, in order. Small ones are computed in place and stored together; a
 /// large one (the batch's last) is started only once those are stored, so their values are not
 /// held up behind it.
-pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Outcome> {
+pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Delivered> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut computed = Vec::new();
     for job in batch {
         let index = match checked(rules, &job) {
             Ok(index) => index,
             Err(reason) => {
-                outcomes.push(fail(jobs, &job, reason).await);
+                let span = job_span(&job, false);
+                let outcome = fail(jobs, &job, reason).instrument(span.clone()).await;
+                outcomes.push(Delivered::new(outcome, &job, span));
                 continue;
             }
         };
-        if index.get() < IN_PLACE_BELOW {
+        let large = index.get() >= IN_PLACE_BELOW;
+        let span = job_span(&job, large);
+        if !large {
             let started = Instant::now();
-            let decimal = fibonacci_decimal(index);
+            let decimal = span.in_scope(|| fibonacci_decimal(index));
             let done = Computed {
                 job,
                 index,
                 decimal,
             };
-            computed.push((done, started.elapsed()));
+            computed.push((done, started.elapsed(), span));
         } else {
             outcomes.extend(store(jobs, std::mem::take(&mut computed)).await);
-            let span =
-                tracing::info_span!("job", %index, job_id = %job.id, deliveries = job.deliveries);
-            outcomes.push(
-                process_large(jobs, rules, job, index)
-                    .instrument(span)
-                    .await,
-            );
+            let trace = job.trace.map(|trace| trace.trace_id());
+            let outcome = process_large(jobs, rules, job, index)
+                .instrument(span.clone())
+                .await;
+            outcomes.push(Delivered {
+                outcome,
+                trace,
+                span,
+            });
         }
     }
     outcomes.extend(store(jobs, computed).await);
@@ -130,31 +165,38 @@ fn checked(rules: Rules, job: &Job) -> Result<FibIndex, String> {
     Ok(index)
 }
 
-/// Stores values computed together (each with the time it took), in one write.
-async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration)>) -> Vec<Outcome> {
+/// Stores values computed together (each with the time it took and its job's span), in one
+/// write.
+async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration, Span)>) -> Vec<Delivered> {
     if batch.is_empty() {
         return Vec::new();
     }
-    let (computed, elapsed): (Vec<Computed>, Vec<Duration>) = batch.into_iter().unzip();
+    let (computed, done_in): (Vec<Computed>, Vec<(Duration, Span)>) = batch
+        .into_iter()
+        .map(|(done, elapsed, span)| (done, (elapsed, span)))
+        .unzip();
     let stored = jobs.complete_many(&computed).await;
     computed
         .into_iter()
-        .zip(elapsed)
+        .zip(done_in)
         .enumerate()
-        .map(|(n, (done, elapsed))| match &stored {
-            Ok(stored) if stored.get(n) == Some(&false) => {
-                Outcome::AlreadyStored { index: done.index }
-            }
-            Ok(_) => Outcome::Computed {
-                index: done.index,
-                digits: done.decimal.len(),
-                elapsed,
-                since_queued: since_queued(&done.job),
-            },
-            Err(error) => Outcome::NotStored {
-                index: done.index,
-                error: error.for_another_caller(),
-            },
+        .map(|(n, (done, (elapsed, span)))| {
+            let outcome = match &stored {
+                Ok(stored) if stored.get(n) == Some(&false) => {
+                    Outcome::AlreadyStored { index: done.index }
+                }
+                Ok(_) => Outcome::Computed {
+                    index: done.index,
+                    digits: done.decimal.len(),
+                    elapsed,
+                    since_queued: since_queued(&done.job),
+                },
+                Err(error) => Outcome::NotStored {
+                    index: done.index,
+                    error: error.for_another_caller(),
+                },
+            };
+            Delivered::new(outcome, &done.job, span)
         })
         .collect()
 }
@@ -252,9 +294,21 @@ mod tests {
         })
     }
 
+    /// The outcomes of a batch, without their spans.
+    async fn outcomes_of(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) -> Vec<Outcome> {
+        process_batch(jobs, rules, batch)
+            .await
+            .into_iter()
+            .map(|delivered| delivered.outcome)
+            .collect()
+    }
+
     async fn queue(store: &MemoryStore, numbers: &[u64]) {
         for &n in numbers {
-            assert_eq!(store.enqueue(index(n)).await.ok(), Some(Enqueued::Added));
+            assert_eq!(
+                store.enqueue(index(n), None).await.ok(),
+                Some(Enqueued::Added)
+            );
         }
     }
 
@@ -267,7 +321,7 @@ mod tests {
         while let Some(job) = jobs.next().await.expect("a read") {
             batch.push(job);
         }
-        let outcomes = process_batch(&jobs, rules(3), batch).await;
+        let outcomes = outcomes_of(&jobs, rules(3), batch).await;
         let digits: Vec<usize> = outcomes
             .iter()
             .map(|outcome| match outcome {
@@ -294,20 +348,23 @@ mod tests {
         }
         let third = jobs.next().await.expect("a read").expect("the job");
         assert_eq!(third.deliveries, 3);
-        let outcomes = process_batch(&jobs, rules(2), vec![third]).await;
+        let outcomes = outcomes_of(&jobs, rules(2), vec![third]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("after 2 attempts")),
             "{outcomes:?}"
         );
         assert_eq!(store.lookup(index(7)).await.ok(), Some(Lookup::Failed));
-        assert_eq!(store.enqueue(index(7)).await.ok(), Some(Enqueued::Failed));
+        assert_eq!(
+            store.enqueue(index(7), None).await.ok(),
+            Some(Enqueued::Failed)
+        );
 
         // The last allowed delivery still computes.
         queue(&store, &[8]).await;
         jobs.next().await.expect("a read").expect("the job");
         store.redeliver();
         let second = jobs.next().await.expect("a read").expect("the job");
-        let outcomes = process_batch(&jobs, rules(2), vec![second]).await;
+        let outcomes = outcomes_of(&jobs, rules(2), vec![second]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Computed { .. }]),
             "{outcomes:?}"
@@ -322,12 +379,12 @@ mod tests {
         let slow = jobs.next().await.expect("a read").expect("the job");
         store.redeliver();
         let again = jobs.next().await.expect("a read").expect("the job again");
-        let first = process_batch(&jobs, rules(3), vec![again]).await;
+        let first = outcomes_of(&jobs, rules(3), vec![again]).await;
         assert!(
             matches!(&first[..], [Outcome::Computed { .. }]),
             "{first:?}"
         );
-        let late = process_batch(&jobs, rules(3), vec![slow]).await;
+        let late = outcomes_of(&jobs, rules(3), vec![slow]).await;
         assert!(
             matches!(&late[..], [Outcome::AlreadyStored { index }] if index.get() == 12),
             "{late:?}"
@@ -347,8 +404,9 @@ mod tests {
             index: Err("job banana is not a valid index".to_owned()),
             deliveries: 1,
             queued_at: None,
+            trace: None,
         };
-        let outcomes = process_batch(&jobs, rules(3), vec![unreadable]).await;
+        let outcomes = outcomes_of(&jobs, rules(3), vec![unreadable]).await;
         assert!(
             matches!(&outcomes[..], [Outcome::Failed { reason, .. }] if reason.contains("banana")),
             "{outcomes:?}"

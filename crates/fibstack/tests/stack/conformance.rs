@@ -64,6 +64,12 @@ fn the_redis_store_keeps_a_value_once_as_every_backend_must() {
     on_redis(async |values, jobs| conformance::a_value_is_stored_once(values, jobs).await);
 }
 
+#[test]
+#[ignore = "needs Redis (scripts/test runs it)"]
+fn a_redis_job_carries_its_trace_as_every_backend_must() {
+    on_redis(async |values, jobs| conformance::a_job_carries_its_trace(values, jobs).await);
+}
+
 /// Runs `check` on a roster in a fresh Redis that forgets silent members after `forget_after`.
 fn on_redis_roster(forget_after: Duration, check: impl AsyncFnOnce(&RedisRoster, &TestRedis)) {
     with_redis(async move |config, redis| {

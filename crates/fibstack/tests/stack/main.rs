@@ -17,3 +17,4 @@ mod refusals;
 mod router;
 mod support;
 mod system;
+mod traces;

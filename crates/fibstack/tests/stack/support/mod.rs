@@ -4,6 +4,7 @@
 //! tests (TLS-only servers, a Redis Cluster, clients of them) lives here.
 
 pub mod browser;
+pub mod collector;
 pub mod http;
 pub mod nginx;
 pub mod postgres;
