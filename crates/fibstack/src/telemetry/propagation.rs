@@ -70,7 +70,7 @@ pub fn job_span(job: &Job, large: bool) -> Span {
 
 const TRACE_PARENT: HeaderName = HeaderName::from_static("traceparent");
 
-/// A malformed header is ignored: the recommendation says to start a new trace then.
+/// A malformed header is ignored, as the recommendation says: as if none had been sent.
 fn callers_trace(headers: &HeaderMap) -> Option<TraceParent> {
     let header = headers.get(TRACE_PARENT)?.to_str().ok()?;
     TraceParent::parse(header)
