@@ -13,7 +13,7 @@ use super::state::AppState;
 use crate::telemetry::propagation::submission_trace;
 
 /// The trace a submission's job carries to the worker (W3C `traceparent`): the caller's, or
-/// one started here ([`submission_trace`]).
+/// the request's own where spans are exported ([`submission_trace`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RequestTrace(pub Option<TraceParent>);
 
