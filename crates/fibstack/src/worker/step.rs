@@ -4,7 +4,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use fibstack_core::fib::fibonacci_decimal;
 use fibstack_core::store::{Computed, Job, JobSource, QueuePolicy};
-use fibstack_core::trace::TraceId;
+use fibstack_core::trace::{TraceId, TraceParent};
 use fibstack_core::{BackendError, FibIndex};
 use tracing::{Instrument, Span};
 
@@ -68,10 +68,11 @@ pub struct Delivered {
 }
 
 impl Delivered {
-    fn new(outcome: Outcome, job: &Job, span: Span) -> Delivered {
+    /// `trace` is the job's: the trace of the request that queued it.
+    fn new(outcome: Outcome, trace: Option<TraceParent>, span: Span) -> Delivered {
         Delivered {
             outcome,
-            trace: job.trace.map(|trace| trace.trace_id()),
+            trace: trace.map(|trace| trace.trace_id()),
             span,
         }
     }
@@ -121,7 +122,7 @@ pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) 
             Err(reason) => {
                 let span = job_span(&job, false);
                 let outcome = fail(jobs, &job, reason).instrument(span.clone()).await;
-                outcomes.push(Delivered::new(outcome, &job, span));
+                outcomes.push(Delivered::new(outcome, job.trace, span));
                 continue;
             }
         };
@@ -138,15 +139,11 @@ pub async fn process_batch(jobs: &dyn JobSource, rules: Rules, batch: Vec<Job>) 
             computed.push((done, started.elapsed(), span));
         } else {
             outcomes.extend(store(jobs, std::mem::take(&mut computed)).await);
-            let trace = job.trace.map(|trace| trace.trace_id());
+            let trace = job.trace;
             let outcome = process_large(jobs, rules, job, index)
                 .instrument(span.clone())
                 .await;
-            outcomes.push(Delivered {
-                outcome,
-                trace,
-                span,
-            });
+            outcomes.push(Delivered::new(outcome, trace, span));
         }
     }
     outcomes.extend(store(jobs, computed).await);
@@ -196,7 +193,7 @@ async fn store(jobs: &dyn JobSource, batch: Vec<(Computed, Duration, Span)>) -> 
                     error: error.for_another_caller(),
                 },
             };
-            Delivered::new(outcome, &done.job, span)
+            Delivered::new(outcome, done.job.trace, span)
         })
         .collect()
 }
