@@ -6,7 +6,10 @@ use fibstack_core::{BackendError, Service};
 const CHECK_TLS: &str = "check PGSSLMODE and PGSSLROOTCERT";
 const NEEDS_TLS: &str = "the server accepts only encrypted connections: set PGSSLMODE=verify-full \
                          (with PGSSLROOTCERT) or require";
-const CHECK_PASSWORD: &str = "check PGUSER and PGPASSWORD";
+// The image's POSTGRES_PASSWORD applies only when its volume is first made: a changed
+// PGPASSWORD meets the old one until the volume is removed.
+const CHECK_PASSWORD: &str = "check PGUSER and PGPASSWORD (a Postgres data volume keeps the \
+                              password it was first made with)";
 const CHECK_LOGIN: &str = "check PGUSER, PGDATABASE and PGSSLMODE against the server's pg_hba.conf";
 
 pub(crate) fn classify(error: sqlx::Error) -> BackendError {
