@@ -15,6 +15,8 @@ const NEEDS_LOGIN: &str =
     "the server requires a login: set REDIS_PASSWORD (and REDIS_USERNAME for an ACL user)";
 const RESET_HINT: &str = "a Redis that accepts only TLS (ElastiCache in-transit encryption) resets \
                           plain connections: if that is this one, set REDIS_TLS=true";
+const FULL_HINT: &str = "Redis is at its maxmemory and refuses writes: give it more, or lower \
+                         FIB_CACHE_BYTES and FIB_QUEUE_LIMIT to fit in it";
 const NEEDS_PERMISSION: &str = "the REDIS_USERNAME user lacks a permission: it needs every command \
                                 on the keys and channels of fibstack";
 
@@ -25,6 +27,11 @@ pub(crate) fn classify(error: RedisError) -> BackendError {
         // Not certain enough to stop for (a proxy or a restart can reset too), but the likeliest
         // cause when it happens on every connection.
         let said = format!("{}; {RESET_HINT}", in_its_words(&error));
+        BackendError::unavailable(Service::Redis, said)
+    } else if error.code() == Some("OOM") {
+        // Writes refused, not this process: room comes back as values are evicted and the queue
+        // drains, or when an operator raises maxmemory. Until then, a 503 like any outage.
+        let said = format!("{}; {FULL_HINT}", in_its_words(&error));
         BackendError::unavailable(Service::Redis, said)
     } else if is_unavailable(&error) {
         BackendError::unavailable(Service::Redis, in_its_words(&error))

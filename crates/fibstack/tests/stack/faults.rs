@@ -255,6 +255,59 @@ fn redis_restarts_give_503s_meanwhile_and_the_stack_recovers_by_itself() {
     );
 }
 
+/// Sets Redis's memory limit: 1 byte leaves no room for any write, 0 lifts the limit.
+fn set_redis_maxmemory(stack: &TestStack, bytes: u64) {
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(bytes)
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query::<()>(&mut stack.redis().connection())
+        .expect("CONFIG SET maxmemory answers");
+}
+
+#[test]
+#[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
+fn a_full_redis_gives_503s_that_name_maxmemory_and_the_stack_goes_on_once_it_has_room() {
+    let mut stack = TestStack::start(StackOptions {
+        router: false,
+        ..StackOptions::default()
+    });
+    stack.submit(20);
+    stack.wait_done(20, PATIENCE);
+
+    set_redis_maxmemory(&stack, 1);
+    let refused = stack.submit(21);
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert!(refused.error().contains("Redis"), "{}", refused.error());
+    assert_eq!(
+        stack.submissions_count(),
+        1,
+        "the refused submission left no record"
+    );
+    let said = wait_for("the api's log line about the full Redis", PATIENCE, || {
+        let log = stack.api.log_text();
+        log.contains("maxmemory").then_some(log)
+    });
+    assert!(
+        said.contains("FIB_CACHE_BYTES"),
+        "the log names what to change: {said}"
+    );
+    // Reads need no room.
+    let current = get(&stack.api_url("/values/current"));
+    assert_eq!(current.status, 200, "{}", current.text);
+    assert_eq!(current.json()["20"], "6765");
+
+    set_redis_maxmemory(&stack, 0);
+    assert_eq!(stack.submit(21).status, 200);
+    assert_eq!(stack.wait_done(21, PATIENCE)["value"], "10946");
+    assert!(
+        stack.api.is_running() && stack.workers[0].is_running(),
+        "nothing crashed"
+    );
+}
+
 #[test]
 #[ignore = "needs Postgres, Redis and nginx (scripts/test runs it)"]
 fn postgres_stopped_gives_503s_meanwhile_and_the_api_recovers_by_itself() {
