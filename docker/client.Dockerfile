@@ -64,8 +64,12 @@ HEALTHCHECK --interval=15s --timeout=3s --retries=3 \
 # target/ is a named volume, so a save rebuilds without rebuilding the image. BuildKit builds
 # only the stages this one needs; the classic builder builds the ones above it too.
 # trunk runs the wasm-bindgen CLI, at exactly the version of the crate in Cargo.lock.
+# trunk, the largest of the tools, is compiled unoptimised and without its TLS stacks: it only
+# watches, runs cargo and wasm-bindgen, and serves plain HTTP to the router here, and it finds
+# wasm-bindgen on PATH instead of downloading it.
 FROM chef AS dev
 RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
- && cargo install wasm-bindgen-cli --version 0.2.130 \
- && cargo install trunk --version 0.21.14 --locked
+ && cargo install wasm-bindgen-cli --version 0.2.130
+RUN export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+ && cargo install trunk --version 0.21.14 --locked --no-default-features
 WORKDIR /app/client
